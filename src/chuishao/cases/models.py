@@ -1,0 +1,193 @@
+"""A case: one matter reported at a place, followed to an outcome the reporter rates.
+
+State columns (``status``, deadlines, owners, ``chain_seq``/``chain_hash``) are written only by the
+service functions in ``cases.services``; each write appends one event in the same transaction.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from chuishao.catalog.models import Category
+from chuishao.geo.models import Complex, Jurisdiction
+from chuishao.orgs.models import Organisation
+
+
+class Status(models.TextChoices):
+    REPORTED = "reported", _("reported")
+    VERIFIED = "verified", _("verified")
+    FILED = "filed", _("filed")
+    DECLINED = "declined", _("declined")
+    CANCELLED = "cancelled", _("cancelled")
+    DISPATCHED = "dispatched", _("dispatched")
+    ACCEPTED = "accepted", _("accepted")
+    RETURNED = "returned", _("returned")
+    HANDLING = "handling", _("handling")
+    EXTENSION_REQUESTED = "extension_requested", _("extension requested")
+    HANDLED = "handled", _("handled")
+    CHECKED = "checked", _("checked")
+    REWORKED = "reworked", _("sent back for rework")
+    CLOSED = "closed", _("closed")
+    RATED = "rated", _("rated")
+    REOPENED = "reopened", _("reopened")
+    PARKED = "parked", _("parked")
+    SELF_HANDLED = "self_handled", _("self-handled")
+
+
+class Source(models.TextChoices):
+    RESIDENT_WEB = "resident_web", _("resident (web)")
+    HOTLINE = "hotline", _("hotline")
+    GRID_PATROL = "grid_patrol", _("grid patrol")
+    OPEN311 = "open311", _("Open311 client")
+    OTHER_SYSTEM = "other_system", _("other system")
+
+
+# Sources whose reports a grid worker must verify on site before filing (public-first reports).
+PUBLIC_SOURCES = {Source.RESIDENT_WEB, Source.HOTLINE, Source.OPEN311, Source.OTHER_SYSTEM}
+
+
+class Nature(models.TextChoices):
+    CONSULT = "consult", _("consultation (咨询)")
+    HELP = "help", _("request for help (求助)")
+    COMPLAINT = "complaint", _("complaint (投诉)")
+    TIP_OFF = "tip_off", _("tip-off (举报)")
+    SUGGESTION = "suggestion", _("suggestion (建议)")
+    THANKS = "thanks", _("thanks (感谢)")
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", _("normal")
+    URGENT = "urgent", _("urgent")
+    EMERGENCY = "emergency", _("emergency")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("satisfied")
+    BASICALLY = "basically", _("basically satisfied")
+    UNSATISFIED = "unsatisfied", _("unsatisfied")
+
+
+class Resolution(models.TextChoices):
+    SOLVED = "solved", _("solved")
+    PARTLY = "partly", _("partly solved")
+    UNSOLVED = "unsolved", _("not solved")
+
+
+class Case(models.Model):
+    number = models.CharField(max_length=24, unique=True)
+    city = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    nature = models.CharField(max_length=16, choices=Nature.choices, default=Nature.COMPLAINT)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases")
+    description = models.TextField()
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(max_length=24, choices=Status.choices, db_index=True)
+    # Where the state returns after a parked period or an extension request.
+    resume_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
+
+    # Reporter: the account (if any) and the contact details given; personal data, masked for most roles.
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="reported_cases")
+    reporter_name = models.CharField(max_length=60, blank=True)
+    reporter_phone = models.CharField(max_length=20, blank=True)
+    anonymous = models.BooleanField(default=False)
+    # Secret part of the link an anonymous reporter follows the case with.
+    follow_token = models.CharField(max_length=32, unique=True)
+
+    # Location and its resolved chain.
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    address = models.CharField(max_length=200, blank=True)
+    grid = models.ForeignKey(Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey(Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    complex = models.ForeignKey(Complex, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    outside_grids = models.BooleanField(default=False)
+    boundary_case = models.BooleanField(default=False)
+    # Codes of other jurisdictions within the boundary distance of the point.
+    nearby_jurisdictions = models.JSONField(default=list, blank=True)
+
+    # Ownership.
+    first_receiver = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+    lead_org = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    suggested_org = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    return_count = models.PositiveSmallIntegerField(default=0)
+    rework_count = models.PositiveSmallIntegerField(default=0)
+    extension_count = models.PositiveSmallIntegerField(default=0)
+
+    # The deadline of the stage the case is in now.
+    stage = models.CharField(max_length=16, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deadline_provisional = models.BooleanField(default=False)
+
+    satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
+    resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True)
+    rating_comment = models.TextField(blank=True)
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    # Head of this case's event chain (events.models).
+    chain_seq = models.PositiveIntegerField(default=0)
+    chain_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["street", "status"]),
+            models.Index(fields=["community", "status"]),
+            models.Index(fields=["district", "status"]),
+            models.Index(fields=["grid", "status"]),
+            models.Index(fields=["lead_org", "status"]),
+            models.Index(fields=["category", "created_at"]),
+            models.Index(fields=["city", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        from chuishao.cases.transitions import TERMINAL
+
+        return self.status not in TERMINAL
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", _("lead (主办)")
+    ASSIST = "assist", _("assisting (协办)")
+    NOTIFY = "notify", _("notify only (知会)")
+
+
+class CaseAssignment(models.Model):
+    """An organisation that works on a case besides (or as) its lead."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="case_assignments")
+    role = models.CharField(max_length=8, choices=AssignmentRole.choices)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "organisation"], condition=models.Q(active=True),
+                                    name="assignment_one_active_per_org"),
+        ]
+
+
+class CaseMedia(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="media")
+    file = models.FileField(upload_to="cases/%Y/%m/")
+    content_type = models.CharField(max_length=60)
+    # Which step it documents: the report, the handling evidence, the check.
+    purpose = models.CharField(max_length=16, default="report")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created_at = models.DateTimeField()

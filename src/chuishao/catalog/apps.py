@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "chuishao.catalog"
+    verbose_name = "Catalogue and work calendar"

@@ -1,0 +1,40 @@
+"""The ``chuishao`` command: a thin front over Django's management commands.
+
+``chuishao import-geo FILE`` runs the ``import_geo`` command, ``chuishao audit verify`` the ``audit``
+command, and so on; ``chuishao manage …`` reaches any Django command.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {"serve": "serve", "demo": "demo", "worker": "worker"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chuishao.settings")
+    from django.core.management import execute_from_command_line
+
+    if len(argv) < 2 or argv[1] in {"-h", "--help", "help"}:
+        print(
+            "usage: chuishao COMMAND [ARGS]\n\n"
+            "commands:\n"
+            "  serve [--port N]          serve the web app (development server)\n"
+            "  demo [--reset]            load the demo city\n"
+            "  import-geo FILE.geojson   import jurisdictions and complexes\n"
+            "  calendar load-official | import FILE   load the work calendar\n"
+            "  audit verify | checkpoint  verify the event chains / seal new events\n"
+            "  manage COMMAND …          any Django management command (migrate, createsuperuser …)\n"
+        )
+        return
+    command, rest = argv[1], argv[2:]
+    if command == "manage":
+        execute_from_command_line([argv[0], *rest])
+        return
+    execute_from_command_line([argv[0], command.replace("-", "_"), *rest])
+
+
+if __name__ == "__main__":
+    main()

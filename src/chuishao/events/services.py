@@ -1,0 +1,157 @@
+"""Appending events and sealing them with checkpoints.
+
+``event_append`` must run inside the caller's transaction, after the state it records is written:
+the event and the change commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from chuishao import clock
+from chuishao.events.chain import GENESIS, canonical, event_hash, range_digest, sign
+from chuishao.events.models import ChainHead, Checkpoint, Event
+from chuishao.orgs.actors import actor_label, actor_user_id
+
+# Events younger than this are left for the next checkpoint, so that a transaction still open
+# with a lower id cannot commit into a range that is already sealed.
+CHECKPOINT_SETTLE = dt.timedelta(seconds=60)
+
+
+def _jsonable(value: dict | None) -> dict:
+    import json
+
+    return json.loads(canonical(value or {}))
+
+
+def _timestamp(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def event_append(
+    *,
+    verb: str,
+    actor: Any,
+    case: Any = None,
+    chain: str | None = None,
+    city_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> Event:
+    """Append one event to the case's chain (or to ``chain``), inside the current transaction.
+
+    For a case, the caller holds the case row locked; its ``chain_seq``/``chain_hash`` are advanced
+    here and saved. Other chains keep their head in ``ChainHead``, locked here.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("event_append must run inside the transaction that makes the change")
+    at = at or clock.now()
+    before, after = _jsonable(before), _jsonable(after)
+    head: ChainHead | None = None
+    if case is not None:
+        chain = f"case:{case.pk}"
+        prev_seq, prev_hash = case.chain_seq, case.chain_hash or GENESIS
+        city_id = city_id if city_id is not None else case.city_id
+    else:
+        if not chain:
+            raise ValueError("an event needs a case or a chain")
+        head, _ = ChainHead.objects.select_for_update().get_or_create(chain=chain, defaults={"hash": GENESIS})
+        prev_seq, prev_hash = head.seq, head.hash
+    seq = prev_seq + 1
+    uid, label = actor_user_id(actor), actor_label(actor)
+    digest = event_hash(
+        chain=chain,
+        seq=seq,
+        prev_hash=prev_hash,
+        verb=verb,
+        case_id=case.pk if case is not None else None,
+        city_id=city_id,
+        actor_id=uid,
+        actor_label=label,
+        before=before,
+        after=after,
+        reason=reason,
+        created_at=_timestamp(at),
+    )
+    event = Event.objects.create(
+        chain=chain,
+        seq=seq,
+        verb=verb,
+        city_id=city_id,
+        case=case,
+        actor_id=uid,
+        actor_label=label,
+        before=before,
+        after=after,
+        reason=reason,
+        created_at=at,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+    if case is not None:
+        case.chain_seq, case.chain_hash = seq, digest
+        type(case).objects.filter(pk=case.pk).update(chain_seq=seq, chain_hash=digest)
+    else:
+        assert head is not None
+        head.seq, head.hash = seq, digest
+        head.save(update_fields=["seq", "hash"])
+    return event
+
+
+def stored_hash(event: Event) -> str:
+    """Recompute an event's hash from its stored columns (for verification)."""
+    return event_hash(
+        chain=event.chain,
+        seq=event.seq,
+        prev_hash=event.prev_hash,
+        verb=event.verb,
+        case_id=event.case_id,
+        city_id=event.city_id,
+        actor_id=event.actor_id,
+        actor_label=event.actor_label,
+        before=event.before,
+        after=event.after,
+        reason=event.reason,
+        created_at=_timestamp(event.created_at),
+    )
+
+
+@transaction.atomic
+def checkpoint_create(*, settle: dt.timedelta = CHECKPOINT_SETTLE) -> Checkpoint | None:
+    """Seal every event written since the last checkpoint and older than ``settle``."""
+    last = Checkpoint.objects.select_for_update().order_by("-id").first()
+    start = (last.last_event_id + 1) if last else 1
+    cutoff = clock.now() - settle
+    pairs = list(
+        Event.objects.filter(id__gte=start, created_at__lte=cutoff).order_by("id").values_list("id", "hash")
+    )
+    if not pairs:
+        return None
+    # Stop before the first event still too young, so the sealed range has no holes left to fill.
+    young = Event.objects.filter(id__gte=start, created_at__gt=cutoff).order_by("id").values_list("id", flat=True)
+    first_young = young.first()
+    if first_young is not None:
+        pairs = [p for p in pairs if p[0] < first_young]
+        if not pairs:
+            return None
+    digest = range_digest(pairs)
+    prev_signature = last.signature if last else "0" * 64
+    first_id, last_id = start, pairs[-1][0]
+    signature = sign(
+        settings.CHUISHAO_AUDIT_KEY, f"{first_id}:{last_id}:{len(pairs)}:{digest}:{prev_signature}"
+    )
+    return Checkpoint.objects.create(
+        first_event_id=first_id,
+        last_event_id=last_id,
+        event_count=len(pairs),
+        digest=digest,
+        prev_signature=prev_signature,
+        signature=signature,
+        created_at=clock.now(),
+    )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GeoConfig(AppConfig):
+    name = "chuishao.geo"
+    verbose_name = "Jurisdictions and geometry"

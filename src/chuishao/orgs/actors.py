@@ -1,0 +1,39 @@
+"""Who acts: a person (a Django user), an API client, or the system clock.
+
+Every service takes ``actor=``; events record it. ``SYSTEM`` is the actor of sweeps and loaders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    label: str = "system"
+    pk: None = None
+    is_authenticated: bool = True
+
+    def __str__(self) -> str:
+        return self.label
+
+
+SYSTEM = SystemActor()
+
+
+def actor_user_id(actor: Any) -> int | None:
+    """The user id an event links to (None for the system or an API client without a user)."""
+    if isinstance(actor, SystemActor) or actor is None:
+        return None
+    return getattr(actor, "pk", None)
+
+
+def actor_label(actor: Any) -> str:
+    if actor is None:
+        return "anonymous"
+    if isinstance(actor, SystemActor):
+        return actor.label
+    if getattr(actor, "is_anonymous", False):
+        return "anonymous"
+    return getattr(actor, "username", None) or str(actor)

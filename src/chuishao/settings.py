@@ -1,0 +1,145 @@
+"""Django settings: one module, configured from the environment.
+
+SQLite (WAL) under ``var/`` is the embedded default; ``DATABASE_URL`` selects PostgreSQL.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("CHUISHAO_VAR", Path.cwd() / "var")).resolve()
+
+DEBUG = os.environ.get("CHUISHAO_DEBUG", "0") == "1"
+# The development key only ever serves the demo; production refuses to start without its own.
+SECRET_KEY = os.environ.get("CHUISHAO_SECRET_KEY") or "chuishao-insecure-demo-key-never-in-production"
+ALLOWED_HOSTS = [h for h in os.environ.get("CHUISHAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "chuishao.geo",
+    "chuishao.orgs",
+    "chuishao.catalog",
+    "chuishao.events",
+    "chuishao.cases",
+    "chuishao.web",
+    "chuishao.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "chuishao.urls"
+WSGI_APPLICATION = "chuishao.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        db = dj_database_url.parse(url, conn_max_age=60)
+        db.setdefault("OPTIONS", {})
+        return db
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(VAR_DIR / "chuishao.sqlite3"),
+        "OPTIONS": {
+            # Writers take the lock when the transaction begins, so a read-then-write transition
+            # waits for the other writer instead of failing half-way on a stale snapshot.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        },
+        # Tests use a file too: concurrency tests need real connections from several threads.
+        "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
+    }
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = VAR_DIR / "media"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CHUISHAO_LOG_LEVEL", "WARNING")},
+}
+
+# --- Chuishao ---------------------------------------------------------------------------------
+
+# Grid codes: district (GB/T 2260) + street + community + grid digits; a city may change the layout.
+CHUISHAO_GRID_CODE_LAYOUT = tuple(
+    int(p) for p in os.environ.get("CHUISHAO_GRID_CODE_LAYOUT", "6,3,3,3").split(",")
+)
+# A point closer than this to another jurisdiction's boundary is a boundary case (metres).
+CHUISHAO_BOUNDARY_DISTANCE_M = float(os.environ.get("CHUISHAO_BOUNDARY_DISTANCE_M", "30"))
+# Import tolerances (metres / square metres): a child may stick out of its parent by this much,
+# grids may overlap by at most this area, a community may leave at most this area uncovered.
+CHUISHAO_IMPORT_EDGE_TOLERANCE_M = 0.5
+CHUISHAO_IMPORT_OVERLAP_TOLERANCE_M2 = 1.0
+CHUISHAO_IMPORT_GAP_TOLERANCE_M2 = 50.0
+# Duplicate suggestion at intake: same category within this distance and time.
+CHUISHAO_DUPLICATE_DISTANCE_M = 50.0
+CHUISHAO_DUPLICATE_WINDOW_HOURS = 72
+# How often a serving process checks whether boundaries changed (seconds).
+CHUISHAO_ROUTING_RECHECK_SECONDS = 2.0
+# Signs audit checkpoints; production sets its own (never the secret key of the demo).
+CHUISHAO_AUDIT_KEY = os.environ.get("CHUISHAO_AUDIT_KEY") or ("audit:" + SECRET_KEY)
