@@ -139,6 +139,8 @@ CHUISHAO_IMPORT_GAP_TOLERANCE_M2 = 50.0
 # Duplicate suggestion at intake: same category within this distance and time.
 CHUISHAO_DUPLICATE_DISTANCE_M = 50.0
 CHUISHAO_DUPLICATE_WINDOW_HOURS = 72
+# A case rated unsatisfied may be reopened within this many days of closing.
+CHUISHAO_REOPEN_WINDOW_DAYS = int(os.environ.get("CHUISHAO_REOPEN_WINDOW_DAYS", "30"))
 # How often a serving process checks whether boundaries changed (seconds).
 CHUISHAO_ROUTING_RECHECK_SECONDS = 2.0
 # Signs audit checkpoints; production sets its own (never the secret key of the demo).

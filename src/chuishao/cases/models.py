@@ -124,6 +124,8 @@ class Case(models.Model):
     stage = models.CharField(max_length=16, blank=True)
     deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
     deadline_provisional = models.BooleanField(default=False)
+    # Every stage's deadline: {stage: {"due": iso, "provisional": bool, "met": iso | None}}.
+    deadlines = models.JSONField(default=dict, blank=True)
 
     satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
     resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True)

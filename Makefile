@@ -1,0 +1,53 @@
+# Chuishao — `make demo` serves the demo city; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+VENDOR := src/chuishao/web/static/vendor
+
+.PHONY: demo test setup assets migrate serve lint bench clean
+
+setup: $(VENV)/.installed assets
+
+# Reinstall only when the project's dependencies change.
+$(VENV)/.installed: pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+# Leaflet and htmx come from npm and are served from our own static files (the pages work offline).
+assets: $(VENDOR)/.installed
+
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(VENDOR)/leaflet $(VENDOR)/htmx
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images $(VENDOR)/leaflet/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	@touch $@
+
+migrate: setup
+	$(BIN)/chuishao manage migrate --no-input -v 0
+
+demo: migrate
+	$(BIN)/chuishao demo
+	$(BIN)/chuishao serve --port $(PORT)
+
+serve: migrate
+	$(BIN)/chuishao serve --port $(PORT)
+
+# pytest's own exit codes pass through: 5 (no tests collected) fails the target like any failure.
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/chuishao manage makemigrations --check --dry-run
+
+bench: setup
+	$(BIN)/python bench/routing.py
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var

@@ -1,0 +1,41 @@
+"""Per-stage deadlines of a case, counted on the work calendar from the catalogue's limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from chuishao.catalog.calendar import work_calendar
+from chuishao.catalog.selectors import stage_deadline_for
+
+
+def stage_due(*, case, stage: str, start: dt.datetime) -> tuple[dt.datetime, bool]:
+    """When ``stage`` of ``case`` falls due if it starts at ``start``, and whether that is provisional."""
+    amount, time_type = stage_deadline_for(category=case.category, stage=stage)
+    deadline = work_calendar(case.city_id).add(start, amount, time_type)
+    return deadline.due, deadline.provisional
+
+
+def enter_stage(
+    case, stage: str | None, *, start: dt.datetime, due: dt.datetime | None = None, provisional: bool = False
+) -> None:
+    """Make ``stage`` the case's running deadline (computed unless ``due`` is given); None clears it."""
+    if stage is None:
+        case.stage, case.deadline_at, case.deadline_provisional = "", None, False
+        return
+    if due is None:
+        due, provisional = stage_due(case=case, stage=stage, start=start)
+    case.stage, case.deadline_at, case.deadline_provisional = stage, due, provisional
+    deadlines = dict(case.deadlines or {})
+    deadlines[stage] = {"due": due.isoformat(), "provisional": provisional, "met": None}
+    case.deadlines = deadlines
+
+
+def meet_stage(case, *, at: dt.datetime) -> None:
+    """Record that the running stage finished at ``at`` (for on-time rates)."""
+    if case.stage and case.stage in (case.deadlines or {}):
+        deadlines = dict(case.deadlines)
+        entry = dict(deadlines[case.stage])
+        entry["met"] = at.isoformat()
+        entry["on_time"] = case.deadline_at is None or at <= case.deadline_at
+        deadlines[case.stage] = entry
+        case.deadlines = deadlines

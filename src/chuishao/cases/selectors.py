@@ -1,0 +1,118 @@
+"""Reading cases: every read goes through ``cases_visible_to`` so that it is scoped to the actor."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from chuishao import clock
+from chuishao.cases.errors import CaseNotFound
+from chuishao.cases.models import Case
+from chuishao.cases.transitions import TERMINAL
+from chuishao.events.models import Event
+from chuishao.orgs.models import Role
+from chuishao.orgs.scopes import case_scope_q, roles_of
+
+# Roles that need the reporter's contact details to do their work (callbacks, on-site verification).
+CONTACT_ROLES = {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_CENTRE,
+                 Role.CITY_CENTRE, Role.ADMIN}
+
+
+def cases_visible_to(actor: Any) -> QuerySet[Case]:
+    q = case_scope_q(actor)
+    if q is None:
+        return Case.objects.none()
+    return Case.objects.filter(q)
+
+
+def case_get(*, actor: Any, pk: int | None = None, number: str | None = None) -> Case:
+    qs = cases_visible_to(actor).select_related("category", "category__parent", "lead_org", "grid", "community",
+                                                 "street", "district", "suggested_org")
+    case = qs.filter(pk=pk).first() if pk is not None else qs.filter(number=number).first()
+    if case is None:
+        raise CaseNotFound(_("No case %(ref)s that you can see.") % {"ref": number or pk})
+    return case
+
+
+def case_get_by_token(*, number: str, token: str) -> Case:
+    """An anonymous reporter follows their case by its number and the secret from the follow link."""
+    case = Case.objects.select_related("category").filter(number=number, follow_token=token).first()
+    if case is None or not token:
+        raise CaseNotFound(_("No case %(ref)s for this link.") % {"ref": number})
+    return case
+
+
+def case_list(
+    *,
+    actor: Any,
+    status: str | list[str] | None = None,
+    category_id: int | None = None,
+    node_id: int | None = None,
+    overdue: bool | None = None,
+    open_only: bool = False,
+    text: str = "",
+) -> QuerySet[Case]:
+    qs = cases_visible_to(actor)
+    if status:
+        qs = qs.filter(status__in=[status] if isinstance(status, str) else status)
+    if open_only:
+        qs = qs.exclude(status__in=TERMINAL)
+    if category_id:
+        qs = qs.filter(Q(category_id=category_id) | Q(category__parent_id=category_id))
+    if node_id:
+        qs = qs.filter(Q(grid_id=node_id) | Q(community_id=node_id) | Q(street_id=node_id) | Q(district_id=node_id)
+                       | Q(city_id=node_id))
+    if overdue is True:
+        qs = qs.filter(deadline_at__lt=clock.now())
+    elif overdue is False:
+        qs = qs.filter(Q(deadline_at__isnull=True) | Q(deadline_at__gte=clock.now()))
+    if text.strip():
+        qs = qs.filter(Q(number__icontains=text.strip()) | Q(description__icontains=text.strip()))
+    return qs.select_related("category", "lead_org", "grid", "street").order_by("-created_at")
+
+
+def case_timeline(*, case: Case) -> QuerySet[Event]:
+    return Event.objects.filter(case_id=case.pk).order_by("seq")
+
+
+def case_duplicates_nearby(*, category: Any, lat: float, lng: float, at: dt.datetime,
+                           exclude_id: int | None = None) -> QuerySet[Case]:
+    """Open cases of the same category within the configured distance and time window (suggestions only)."""
+    metres = settings.CHUISHAO_DUPLICATE_DISTANCE_M
+    dlat = metres / 111_320
+    dlng = metres / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    since = at - dt.timedelta(hours=settings.CHUISHAO_DUPLICATE_WINDOW_HOURS)
+    qs = Case.objects.filter(
+        category=category,
+        created_at__gte=since,
+        lat__range=(lat - dlat, lat + dlat),
+        lng__range=(lng - dlng, lng + dlng),
+    ).exclude(status__in=TERMINAL)
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    return qs.order_by("-created_at")[:10]
+
+
+def can_see_contact(actor: Any) -> bool:
+    return bool(roles_of(actor) & CONTACT_ROLES)
+
+
+def mask_phone(phone: str) -> str:
+    """138****1234: the shape of a number without the number."""
+    digits = phone.strip()
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def reporter_contact(*, actor: Any, case: Case) -> dict[str, str]:
+    """The reporter's name and phone as this actor may see them."""
+    if case.reporter_id is not None and case.reporter_id == getattr(actor, "pk", None) or can_see_contact(actor):
+        return {"name": case.reporter_name, "phone": case.reporter_phone}
+    name = case.reporter_name[:1] + "*" * max(len(case.reporter_name) - 1, 0) if case.reporter_name else ""
+    return {"name": name, "phone": mask_phone(case.reporter_phone) if case.reporter_phone else ""}

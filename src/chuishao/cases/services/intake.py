@@ -1,0 +1,203 @@
+"""Intake: every channel (web form, hotline, grid patrol, Open311, other systems) creates cases here.
+
+The point is routed to its grid chain, the owner is proposed from the responsibility list, nearby
+cases of the same category are suggested as possible duplicates (never merged), and the first stage's
+deadline starts — all in one transaction with the ``case.reported`` event.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from chuishao import clock
+from chuishao.cases.deadlines import enter_stage
+from chuishao.cases.errors import CaseInvalid, CasePermissionDenied
+from chuishao.cases.models import Case, CaseMedia, Nature, Priority, Source, Status
+from chuishao.cases.selectors import case_duplicates_nearby
+from chuishao.catalog.models import Category
+from chuishao.catalog.selectors import category_get, responsible_org_for
+from chuishao.events.services import event_append
+from chuishao.geo.models import Jurisdiction, Kind
+from chuishao.geo.routing import routing_index
+from chuishao.orgs.actors import SystemActor
+from chuishao.orgs.models import Role
+from chuishao.orgs.scopes import grants_of
+
+MAX_MEDIA = 3
+MAX_MEDIA_BYTES = 5 * 1024 * 1024
+MEDIA_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif", "image/heic"}
+PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,18}[0-9]$")
+STAFF_SOURCES = {Source.HOTLINE: {Role.STREET_DISPATCHER, Role.DISTRICT_CENTRE, Role.CITY_CENTRE},
+                 Source.GRID_PATROL: {Role.GRID_WORKER, Role.COMMUNITY_STAFF}}
+
+
+def _clean_location(lat: Any, lng: Any, address: str) -> tuple[float | None, float | None]:
+    if lat in (None, "") and lng in (None, ""):
+        if not address.strip():
+            raise CaseInvalid(_("Give the place: a point (latitude and longitude) or an address."))
+        return None, None
+    try:
+        lat_f, lng_f = float(lat), float(lng)
+    except (TypeError, ValueError) as exc:
+        raise CaseInvalid(_("Latitude and longitude must both be numbers.")) from exc
+    if not (-90 <= lat_f <= 90) or not (-180 <= lng_f <= 180):
+        raise CaseInvalid(_("Latitude must lie in −90…90 and longitude in −180…180."))
+    return lat_f, lng_f
+
+
+def _check_media(files: list[Any]) -> None:
+    if len(files) > MAX_MEDIA:
+        raise CaseInvalid(_("At most %(n)s photos per report.") % {"n": MAX_MEDIA})
+    for f in files:
+        content_type = getattr(f, "content_type", "")
+        if content_type not in MEDIA_TYPES:
+            raise CaseInvalid(_("%(name)s is not a photo (JPEG, PNG, WebP, GIF or HEIC).")
+                              % {"name": getattr(f, "name", "file")})
+        if getattr(f, "size", 0) > MAX_MEDIA_BYTES:
+            raise CaseInvalid(_("%(name)s is larger than 5 MB.") % {"name": getattr(f, "name", "file")})
+
+
+def case_report(
+    *,
+    actor: Any,
+    source: str,
+    category: Category | str,
+    description: str,
+    lat: Any = None,
+    lng: Any = None,
+    address: str = "",
+    nature: str = Nature.COMPLAINT,
+    priority: str = Priority.NORMAL,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    anonymous: bool = False,
+    media: Iterable[Any] = (),
+    city: Jurisdiction | None = None,
+) -> Case:
+    """Create a case from a report and start its first deadline."""
+    if source not in Source.values:
+        raise CaseInvalid(_("Unknown source %(s)s.") % {"s": source})
+    if nature not in Nature.values:
+        raise CaseInvalid(_("Unknown nature %(s)s.") % {"s": nature})
+    if priority not in Priority.values:
+        raise CaseInvalid(_("Unknown priority %(s)s.") % {"s": priority})
+    if not isinstance(actor, SystemActor) and source in STAFF_SOURCES:
+        if not ({g.role for g in grants_of(actor)} & STAFF_SOURCES[source]):
+            raise CasePermissionDenied(_("Only staff on duty may file %(s)s reports.") % {"s": source})
+    description = (description or "").strip()
+    if not description:
+        raise CaseInvalid(_("Describe the problem."))
+    if len(description) > 4000:
+        raise CaseInvalid(_("The description is longer than 4,000 characters."))
+    reporter_phone = (reporter_phone or "").strip()
+    if reporter_phone and not PHONE.match(reporter_phone):
+        raise CaseInvalid(_("The phone number %(p)s is not valid.") % {"p": reporter_phone})
+    if isinstance(category, str):
+        try:
+            category = category_get(category)
+        except Exception as exc:
+            raise CaseInvalid(str(exc)) from exc
+    if category.parent_id is None or not category.active:
+        raise CaseInvalid(_("Choose a specific category, not a major class."))
+    lat_f, lng_f = _clean_location(lat, lng, address)
+    files = list(media)
+    _check_media(files)
+
+    route = routing_index().route(lat_f, lng_f) if lat_f is not None else None
+    city_id = route.city_id if route is not None and not route.outside else None
+    if city_id is None:
+        city_id = city.pk if city is not None else _only_city_id()
+    reporter = None
+    if not isinstance(actor, SystemActor) and getattr(actor, "is_authenticated", False):
+        if source == Source.RESIDENT_WEB:
+            reporter = actor
+    now = clock.now()
+    status = Status.VERIFIED if source == Source.GRID_PATROL else Status.REPORTED
+    chain = {"city": city_id, "district": None, "street": None, "community": None, "grid": None}
+    if route is not None and not route.outside:
+        chain.update(district=route.district_id, street=route.street_id, community=route.community_id,
+                     grid=route.grid_id)
+    suggested, why = responsible_org_for(category=category, grid_chain=chain, city_id=city_id)
+    duplicates = (
+        list(case_duplicates_nearby(category=category, lat=lat_f, lng=lng_f, at=now).values_list("pk", flat=True))
+        if lat_f is not None else []
+    )
+    with transaction.atomic():
+        token = secrets.token_urlsafe(16)[:22]
+        case = Case(
+            number=f"T{token}",
+            city_id=city_id,
+            source=source,
+            nature=nature,
+            category=category,
+            description=description,
+            priority=priority,
+            status=status,
+            reporter=reporter,
+            reporter_name=(reporter_name or "").strip()[:60],
+            reporter_phone=reporter_phone,
+            anonymous=bool(anonymous),
+            follow_token=token,
+            lat=lat_f,
+            lng=lng_f,
+            address=(address or "").strip()[:200],
+            grid_id=chain["grid"],
+            community_id=chain["community"],
+            street_id=chain["street"],
+            district_id=chain["district"],
+            outside_grids=route is not None and route.outside,
+            boundary_case=bool(route is not None and route.boundary),
+            nearby_jurisdictions=list(route.nearby) if route is not None else [],
+            suggested_org=suggested,
+            created_at=now,
+            updated_at=now,
+        )
+        enter_stage(case, "verify" if status == Status.REPORTED else "dispatch", start=now)
+        case.save()
+        case.number = f"{now.astimezone(clock_tz()):%Y%m%d}{case.pk:06d}"
+        Case.objects.filter(pk=case.pk).update(number=case.number)
+        media_ids = [
+            CaseMedia.objects.create(case=case, file=f, content_type=f.content_type, purpose="report",
+                                     uploaded_by=reporter, created_at=now).pk
+            for f in files
+        ]
+        event_append(
+            verb="case.reported",
+            actor=actor,
+            case=case,
+            after={
+                "status": status,
+                "source": source,
+                "category": category.full_code,
+                "grid_id": chain["grid"],
+                "outside_grids": case.outside_grids,
+                "boundary_case": case.boundary_case,
+                "nearby": case.nearby_jurisdictions,
+                "suggested_org_id": suggested.pk if suggested else None,
+                "suggestion": why,
+                "possible_duplicates": duplicates,
+                "media": media_ids,
+                "deadline_at": case.deadline_at,
+            },
+            at=now,
+        )
+    return case
+
+
+def clock_tz():
+    from django.utils import timezone
+
+    return timezone.get_default_timezone()
+
+
+def _only_city_id() -> int:
+    ids = list(Jurisdiction.objects.filter(kind=Kind.CITY).values_list("pk", flat=True)[:2])
+    if len(ids) != 1:
+        raise CaseInvalid(_("The point lies outside every city served here; say which city the case belongs to."))
+    return ids[0]
