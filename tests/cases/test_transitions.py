@@ -1,0 +1,155 @@
+"""Every (state, action, role) combination of the transition table is allowed or refused as specified."""
+
+from __future__ import annotations
+
+import pytest
+
+from chuishao.cases.errors import CaseConflict, CaseError, CaseInvalid, CaseNotFound, CasePermissionDenied
+from chuishao.cases.models import Case, Status
+from chuishao.cases.services import case_act
+from chuishao.cases.transitions import TABLE
+from chuishao.events.models import Event
+from chuishao.orgs.models import Role
+
+# One person per role whose scope covers a case in grid 110901001001001 (district A).
+ACTOR_OF_ROLE = {
+    Role.RESIDENT: "resident",
+    Role.GRID_WORKER: "grid-a",
+    Role.COMMUNITY_STAFF: "community-a",
+    Role.STREET_DISPATCHER: "street-a",
+    Role.DEPARTMENT_STAFF: "um-a",
+    Role.DISTRICT_CENTRE: "district-a",
+    Role.CITY_CENTRE: "city",
+    Role.LEADER: "leader",
+    Role.ADMIN: "admin",
+}
+
+# How to reach each state from a fresh resident report: (action, actor, params) steps.
+PATHS: dict[str, list[tuple[str, str, dict]]] = {}
+_to_dispatched = [("file", "street-a", {}), ("dispatch", "street-a", {"lead": "um-110901"})]
+_to_handling = [*_to_dispatched, ("accept", "um-a", {}), ("start", "um-a", {})]
+_to_handled = [*_to_handling, ("handle", "um-a", {"result": "已清运"})]
+_to_closed = [*_to_handled, ("check", "grid-a", {}), ("close", "street-a", {})]
+_to_rated = [*_to_closed, ("rate", "resident", {"satisfaction": "unsatisfied", "resolution": "partly"})]
+PATHS.update({
+    Status.REPORTED: [],
+    Status.VERIFIED: [("verify", "grid-a", {})],
+    Status.FILED: [("file", "street-a", {})],
+    Status.DECLINED: [("decline", "street-a", {"reason": "信息不足"})],
+    Status.CANCELLED: [("withdraw", "resident", {"reason": "已自行解决"})],
+    Status.DISPATCHED: _to_dispatched,
+    Status.ACCEPTED: [*_to_dispatched, ("accept", "um-a", {})],
+    Status.RETURNED: [*_to_dispatched, ("return", "um-a", {"reason": "不属于本部门"})],
+    Status.HANDLING: _to_handling,
+    Status.EXTENSION_REQUESTED: [*_to_handling, ("request_extension", "um-a", {"reason": "等材料",
+                                                                               "working_days": 3})],
+    Status.HANDLED: _to_handled,
+    Status.CHECKED: [*_to_handled, ("check", "grid-a", {})],
+    Status.REWORKED: [*_to_handled, ("rework", "grid-a", {"reason": "未清理干净"})],
+    Status.CLOSED: _to_closed,
+    Status.RATED: _to_rated,
+    Status.REOPENED: [*_to_rated, ("reopen", "street-a", {"reason": "居民不满意"})],
+    Status.PARKED: [("file", "street-a", {}), ("park", "district-a", {"reason": "待冬季施工"})],
+    Status.SELF_HANDLED: [("verify", "grid-a", {}), ("self_handle", "grid-a", {"note": "当场清理"})],
+})
+
+# Valid parameters for each action.
+PARAMS = {
+    "decline": {"reason": "重复"},
+    "withdraw": {"reason": "不需要了"},
+    "cancel": {"reason": "误报"},
+    "dispatch": {"lead": "um-110901"},
+    "return": {"reason": "不属于本部门"},
+    "request_extension": {"reason": "需要协调", "working_days": 2},
+    "refuse_extension": {"reason": "理由不足"},
+    "handle": {"result": "已处理"},
+    "rework": {"reason": "未达标"},
+    "rate": {"satisfaction": "satisfied", "resolution": "solved"},
+    "reopen": {"reason": "居民不满意"},
+    "park": {"reason": "资金未到位"},
+    "self_handle": {"note": "顺手处理"},
+}
+# Where the state goes when an action returns to the saved state.
+RESUME = {("grant_extension", Status.EXTENSION_REQUESTED): Status.HANDLING,
+          ("refuse_extension", Status.EXTENSION_REQUESTED): Status.HANDLING,
+          ("unpark", Status.PARKED): Status.FILED}
+# Allowed by the table but refused by a rule: a case may be reopened only after an unsatisfied rating.
+RULE_REFUSED = {("reopen", Status.CLOSED)}
+
+
+def _params(city, action: str, params: dict) -> dict:
+    resolved = dict(params)
+    if "lead" in resolved:
+        resolved["lead"] = city.orgs[resolved["lead"]]
+    return resolved
+
+
+def _bring(city, report, state: str) -> Case:
+    case = report()
+    for action, who, params in PATHS[state]:
+        case = case_act(case=case, action=action, actor=city.people[who], **_params(city, action, params))
+    case.refresh_from_db()
+    assert case.status == state
+    return case
+
+
+@pytest.mark.parametrize("state", list(PATHS))
+def test_every_action_and_role_from_state(city, report, state):
+    fixed = _bring(city, report, state)
+    failures = []
+    for action, transition in TABLE.items():
+        for role, username in ACTOR_OF_ROLE.items():
+            actor = city.people[username]
+            allowed = state in transition.sources and role in transition.roles
+            if allowed and (action, state) not in RULE_REFUSED:
+                case = _bring(city, report, state)
+                events = case.chain_seq
+                case_act(case=case, action=action, actor=actor, **_params(city, action, PARAMS.get(action, {})))
+                case.refresh_from_db()
+                expected = RESUME.get((action, state), transition.target)
+                if case.status != expected:
+                    failures.append(f"{state} --{action}/{role}--> {case.status}, expected {expected}")
+                if case.chain_seq != events + 1 or Event.objects.filter(case_id=case.pk).count() != events + 1:
+                    failures.append(f"{state} --{action}/{role}: no single event written")
+                continue
+            before_events = Event.objects.filter(case_id=fixed.pk).count()
+            with pytest.raises(CaseError) as refused:
+                case_act(case=fixed, action=action, actor=actor, **_params(city, action, PARAMS.get(action, {})))
+            error = refused.value
+            if (action, state) in RULE_REFUSED:
+                expected_type: type = CaseInvalid
+            elif role not in transition.roles:
+                expected_type = (CasePermissionDenied, CaseNotFound)  # type: ignore[assignment]
+            else:
+                expected_type = (CaseConflict, CaseNotFound)  # type: ignore[assignment]
+            if not isinstance(error, expected_type):
+                failures.append(f"{state} --{action}/{role}: refused with {type(error).__name__}: {error}")
+            fixed.refresh_from_db()
+            if fixed.status != state or Event.objects.filter(case_id=fixed.pk).count() != before_events:
+                failures.append(f"{state} --{action}/{role}: a refused action changed the case")
+    assert not failures, "\n".join(failures)
+
+
+def test_department_outside_the_case_cannot_see_it(city, report):
+    case = _bring(city, report, Status.DISPATCHED)
+    with pytest.raises(CaseNotFound):
+        case_act(case=case, action="accept", actor=city.people["water-a"])
+    with pytest.raises(CaseNotFound):
+        case_act(case=case, action="accept", actor=city.people["um-b"])
+
+
+def test_reason_is_required_where_the_table_says(city, report):
+    case = _bring(city, report, Status.DISPATCHED)
+    with pytest.raises(CaseInvalid):
+        case_act(case=case, action="return", actor=city.people["um-a"], reason="  ")
+    case.refresh_from_db()
+    assert case.status == Status.DISPATCHED
+
+
+def test_second_return_counts(city, report):
+    case = _bring(city, report, Status.RETURNED)
+    case_act(case=case, action="dispatch", actor=city.people["street-a"], lead=city.orgs["um-110901"])
+    case_act(case=case, action="return", actor=city.people["um-a"], reason="仍然不是我们的")
+    case.refresh_from_db()
+    assert case.return_count == 2
+    assert case.lead_org_id is None

@@ -1,0 +1,126 @@
+"""A small city for tests, built through the real services.
+
+Two districts side by side share a border; each has one street with two communities of two grids.
+Every grid is a 0.001° square; lon grows eastwards from 116.300, lat northwards from 39.900.
+
+    district A (110901)            | district B (110902)
+    street A1                      | street B1
+    community A1a | community A1b  | community B1a | community B1b
+    grids g1 g2   | g1 g2          | g1 g2         | g1 g2
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+
+from chuishao.catalog.services import catalog_load_defaults
+from chuishao.geo.importer import geo_import
+from chuishao.geo.models import Jurisdiction
+from chuishao.orgs.actors import SYSTEM
+from chuishao.orgs.models import Organisation
+from chuishao.orgs.services import membership_grant, organisation_upsert, person_create
+
+LON0, LAT0, STEP = 116.300, 39.900, 0.001
+PASSWORD = "demo-pass-2026"
+
+
+def square(x0: float, y0: float, w: float, h: float) -> dict:
+    ring = [[x0, y0], [x0 + w, y0], [x0 + w, y0 + h], [x0, y0 + h], [x0, y0]]
+    return {"type": "Polygon", "coordinates": [[[round(x, 7), round(y, 7)] for x, y in ring]]}
+
+
+def feature(kind: str, code: str, name: str, geometry: dict, parent: str | None = None) -> dict:
+    props = {"kind": kind, "code": code, "name": name}
+    if parent:
+        props["parent"] = parent
+    return {"type": "Feature", "properties": props, "geometry": geometry}
+
+
+def small_city_geojson() -> dict:
+    features = [feature("city", "110000", "测试市", square(LON0, LAT0, 8 * STEP, STEP))]
+    for d, district in enumerate(["110901", "110902"]):
+        dx = LON0 + d * 4 * STEP
+        features.append(feature("district", district, f"区{d + 1}", square(dx, LAT0, 4 * STEP, STEP), "110000"))
+        street = district + "001"
+        features.append(feature("street", street, f"街道{d + 1}", square(dx, LAT0, 4 * STEP, STEP), district))
+        for c in range(2):
+            community = street + f"{c + 1:03d}"
+            cx = dx + c * 2 * STEP
+            features.append(feature("community", community, f"社区{d + 1}{c + 1}",
+                                    square(cx, LAT0, 2 * STEP, STEP), street))
+            for g in range(2):
+                features.append(feature("grid", community + f"{g + 1:03d}", f"网格{d + 1}{c + 1}{g + 1}",
+                                        square(cx + g * STEP, LAT0, STEP, STEP), community))
+    return {"type": "FeatureCollection", "features": features}
+
+
+def grid_centre(code: str) -> tuple[float, float]:
+    """(lat, lng) of the centre of a grid of the small city."""
+    grid = Jurisdiction.objects.get(code=code)
+    ring = grid.boundary["coordinates"][0]
+    xs, ys = [p[0] for p in ring[:-1]], [p[1] for p in ring[:-1]]
+    return (min(ys) + max(ys)) / 2, (min(xs) + max(xs)) / 2
+
+
+@dataclass
+class City:
+    city: Jurisdiction
+    nodes: dict[str, Jurisdiction]
+    orgs: dict[str, Organisation]
+    people: dict[str, Any] = field(default_factory=dict)
+
+    def node(self, code: str) -> Jurisdiction:
+        return self.nodes[code]
+
+
+def build_small_city() -> City:
+    catalog_load_defaults(actor=SYSTEM)
+    geo_import(actor=SYSTEM, data=small_city_geojson())
+    nodes = {j.code: j for j in Jurisdiction.objects.all()}
+    city = nodes["110000"]
+    orgs: dict[str, Organisation] = {}
+
+    def org(code: str, kind: str, name: str, node: str, dept_type: str = "") -> None:
+        orgs[code] = organisation_upsert(actor=SYSTEM, code=code, kind=kind, name=name, jurisdiction=nodes[node],
+                                         dept_type=dept_type)
+
+    org("centre", "command_centre", "市指挥中心", "110000")
+    for district in ("110901", "110902"):
+        org(f"um-{district}", "department", "城管执法局", district, "urban_management")
+        org(f"water-{district}", "department", "水务局", district, "water")
+        org(f"landscaping-{district}", "department", "园林绿化局", district, "landscaping")
+        org(f"housing-{district}", "department", "住建委", district, "housing")
+        org(f"env-{district}", "department", "生态环境局", district, "environment")
+        org(f"street-{district}", "street_office", "街道办事处", district + "001", "street_office")
+        org(f"sle-{district}", "dispatched_agency", "街道综合执法队", district + "001", "street_law_enforcement")
+    hashed = make_password(PASSWORD)
+    people: dict[str, Any] = {}
+
+    def person(username: str, role: str, node: str | None = None, organisation: str | None = None) -> None:
+        user = people.get(username) or person_create(actor=SYSTEM, username=username, password_hash=hashed,
+                                                     display_name=username, phone="13800001234")
+        people[username] = user
+        membership_grant(actor=SYSTEM, person=user, role=role, node=nodes[node] if node else None,
+                         organisation=orgs[organisation] if organisation else None)
+
+    person("admin", "admin", "110000")
+    person("city", "city_centre", "110000")
+    person("leader", "leader", "110000")
+    person("district-a", "district_centre", "110901")
+    person("district-b", "district_centre", "110902")
+    person("street-a", "street_dispatcher", "110901001")
+    person("street-b", "street_dispatcher", "110902001")
+    person("community-a", "community_staff", "110901001001")
+    person("community-b", "community_staff", "110902001001")
+    person("grid-a", "grid_worker", "110901001001001")
+    person("grid-a2", "grid_worker", "110901001001002")
+    person("grid-b", "grid_worker", "110902001001001")
+    person("um-a", "department_staff", organisation="um-110901")
+    person("um-b", "department_staff", organisation="um-110902")
+    person("water-a", "department_staff", organisation="water-110901")
+    person("resident", "resident")
+    person("resident2", "resident")
+    return City(city=city, nodes=nodes, orgs=orgs, people=people)
