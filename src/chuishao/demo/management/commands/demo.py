@@ -1,0 +1,30 @@
+"""``chuishao demo``: load the demo city once, then print the demo logins."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from chuishao.demo.city import DEMO_LOGINS
+from chuishao.demo.loader import DEMO_PASSWORD, demo_is_loaded, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo city (geography, organisations, people, months of cases) unless it is loaded."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cases", type=int, default=1200)
+        parser.add_argument("--days", type=int, default=120)
+
+    def handle(self, *args, cases: int, days: int, **options):
+        if demo_is_loaded():
+            self.stdout.write("The demo city is already loaded (remove var/ to start afresh).")
+        else:
+            started = time.monotonic()
+            result = load_demo(log=self.stdout.write, cases=cases, days=days)
+            self.stdout.write(self.style.SUCCESS(
+                f"Demo city loaded: {result['cases']} cases in {time.monotonic() - started:.0f} s."))
+        self.stdout.write("\nDemo logins (password for all: %s):" % DEMO_PASSWORD)
+        for username, description in DEMO_LOGINS:
+            self.stdout.write(f"  {username:<28} {description}")
