@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.hashers import make_password
-
 from chuishao.catalog.services import catalog_load_defaults
 from chuishao.geo.importer import geo_import
+from django.contrib.auth.hashers import make_password
+
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.actors import SYSTEM
 from chuishao.orgs.models import Organisation
@@ -43,17 +43,29 @@ def small_city_geojson() -> dict:
     features = [feature("city", "110000", "测试市", square(LON0, LAT0, 8 * STEP, STEP))]
     for d, district in enumerate(["110901", "110902"]):
         dx = LON0 + d * 4 * STEP
-        features.append(feature("district", district, f"区{d + 1}", square(dx, LAT0, 4 * STEP, STEP), "110000"))
+        features.append(
+            feature("district", district, f"区{d + 1}", square(dx, LAT0, 4 * STEP, STEP), "110000")
+        )
         street = district + "001"
         features.append(feature("street", street, f"街道{d + 1}", square(dx, LAT0, 4 * STEP, STEP), district))
         for c in range(2):
             community = street + f"{c + 1:03d}"
             cx = dx + c * 2 * STEP
-            features.append(feature("community", community, f"社区{d + 1}{c + 1}",
-                                    square(cx, LAT0, 2 * STEP, STEP), street))
+            features.append(
+                feature(
+                    "community", community, f"社区{d + 1}{c + 1}", square(cx, LAT0, 2 * STEP, STEP), street
+                )
+            )
             for g in range(2):
-                features.append(feature("grid", community + f"{g + 1:03d}", f"网格{d + 1}{c + 1}{g + 1}",
-                                        square(cx + g * STEP, LAT0, STEP, STEP), community))
+                features.append(
+                    feature(
+                        "grid",
+                        community + f"{g + 1:03d}",
+                        f"网格{d + 1}{c + 1}{g + 1}",
+                        square(cx + g * STEP, LAT0, STEP, STEP),
+                        community,
+                    )
+                )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -84,8 +96,9 @@ def build_small_city() -> City:
     orgs: dict[str, Organisation] = {}
 
     def org(code: str, kind: str, name: str, node: str, dept_type: str = "") -> None:
-        orgs[code] = organisation_upsert(actor=SYSTEM, code=code, kind=kind, name=name, jurisdiction=nodes[node],
-                                         dept_type=dept_type)
+        orgs[code] = organisation_upsert(
+            actor=SYSTEM, code=code, kind=kind, name=name, jurisdiction=nodes[node], dept_type=dept_type
+        )
 
     org("centre", "command_centre", "市指挥中心", "110000")
     for district in ("110901", "110902"):
@@ -95,16 +108,28 @@ def build_small_city() -> City:
         org(f"housing-{district}", "department", "住建委", district, "housing")
         org(f"env-{district}", "department", "生态环境局", district, "environment")
         org(f"street-{district}", "street_office", "街道办事处", district + "001", "street_office")
-        org(f"sle-{district}", "dispatched_agency", "街道综合执法队", district + "001", "street_law_enforcement")
+        org(
+            f"sle-{district}",
+            "dispatched_agency",
+            "街道综合执法队",
+            district + "001",
+            "street_law_enforcement",
+        )
     hashed = make_password(PASSWORD)
     people: dict[str, Any] = {}
 
     def person(username: str, role: str, node: str | None = None, organisation: str | None = None) -> None:
-        user = people.get(username) or person_create(actor=SYSTEM, username=username, password_hash=hashed,
-                                                     display_name=username, phone="13800001234")
+        user = people.get(username) or person_create(
+            actor=SYSTEM, username=username, password_hash=hashed, display_name=username, phone="13800001234"
+        )
         people[username] = user
-        membership_grant(actor=SYSTEM, person=user, role=role, node=nodes[node] if node else None,
-                         organisation=orgs[organisation] if organisation else None)
+        membership_grant(
+            actor=SYSTEM,
+            person=user,
+            role=role,
+            node=nodes[node] if node else None,
+            organisation=orgs[organisation] if organisation else None,
+        )
 
     person("admin", "admin", "110000")
     person("city", "city_centre", "110000")

@@ -14,7 +14,9 @@ VAR_DIR = Path(os.environ.get("CHUISHAO_VAR", Path.cwd() / "var")).resolve()
 DEBUG = os.environ.get("CHUISHAO_DEBUG", "0") == "1"
 # The development key only ever serves the demo; production refuses to start without its own.
 SECRET_KEY = os.environ.get("CHUISHAO_SECRET_KEY") or "chuishao-insecure-demo-key-never-in-production"
-ALLOWED_HOSTS = [h for h in os.environ.get("CHUISHAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("CHUISHAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

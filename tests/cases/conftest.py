@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.factories import build_small_city, grid_centre
 
 
@@ -17,8 +16,14 @@ def report(city):
 
     def make(*, by: str = "resident", grid: str = "110901001001001", category: str = "S0102", **extra):
         lat, lng = grid_centre(grid)
-        params = {"source": "resident_web", "description": "楼下垃圾堆了三天没人清", "lat": lat, "lng": lng,
-                  "reporter_name": "张三", "reporter_phone": "13812341234"}
+        params = {
+            "source": "resident_web",
+            "description": "楼下垃圾堆了三天没人清",
+            "lat": lat,
+            "lng": lng,
+            "reporter_name": "张三",
+            "reporter_phone": "13812341234",
+        }
         params.update(extra)
         return case_report(actor=city.people[by], category=category, **params)
 

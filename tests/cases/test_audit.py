@@ -71,9 +71,18 @@ def test_whole_case_deleted_after_a_checkpoint(history):
 def test_inserted_event_is_caught(history):
     last = Event.objects.filter(case=history[0]).order_by("-seq").first()
     forged = Event.objects.create(
-        chain=last.chain, seq=last.seq + 1, verb="case.close", case_id=last.case_id, city_id=last.city_id,
-        actor_label="intruder", before={}, after={"status": "closed"}, reason="", created_at=last.created_at,
-        prev_hash=last.hash, hash="f" * 64,
+        chain=last.chain,
+        seq=last.seq + 1,
+        verb="case.close",
+        case_id=last.case_id,
+        city_id=last.city_id,
+        actor_label="intruder",
+        before={},
+        after={"status": "closed"},
+        reason="",
+        created_at=last.created_at,
+        prev_hash=last.hash,
+        hash="f" * 64,
     )
     report = audit_verify()
     assert any(p.event_id == forged.pk for p in report.problems)

@@ -6,12 +6,12 @@ import threading
 
 import pytest
 from django.db import connection
+from tests.factories import build_small_city, grid_centre
 
 from chuishao.cases.errors import CaseConflict
 from chuishao.cases.models import Case, Status
 from chuishao.cases.services import case_act
 from chuishao.events.models import Event
-from tests.factories import build_small_city, grid_centre
 
 
 @pytest.mark.django_db(transaction=True)
@@ -21,18 +21,23 @@ def test_concurrent_transitions_one_wins(action, params):
 
     city = build_small_city()
     lat, lng = grid_centre("110901001001001")
-    case = case_report(actor=city.people["resident"], source="resident_web", category="S0102",
-                       description="垃圾", lat=lat, lng=lng)
+    case = case_report(
+        actor=city.people["resident"],
+        source="resident_web",
+        category="S0102",
+        description="垃圾",
+        lat=lat,
+        lng=lng,
+    )
     case_act(case=case, action="file", actor=city.people["street-a"])
     case_act(case=case, action="dispatch", actor=city.people["street-a"], lead=city.orgs["um-110901"])
-    from chuishao.orgs.services import membership_grant
-
     # A second clerk of the same department acts at the same moment.
-    from chuishao.orgs.services import person_create
+    from chuishao.orgs.services import membership_grant, person_create
 
     other = person_create(actor=city.people["admin"], username="um-a-2", password="x-Secret-2026")
-    membership_grant(actor=city.people["admin"], person=other, role="department_staff",
-                     organisation=city.orgs["um-110901"])
+    membership_grant(
+        actor=city.people["admin"], person=other, role="department_staff", organisation=city.orgs["um-110901"]
+    )
     actors = [city.people["um-a"], other]
     barrier = threading.Barrier(2)
     outcomes: list[object] = [None, None]

@@ -12,8 +12,13 @@ GRIDS = ["110901001001001", "110901001001002", "110901001002001", "1109020010010
 def test_every_actor_sees_exactly_its_scope(city, report):
     cases = [report(grid=g, by=("resident" if i % 2 else "resident2")) for i, g in enumerate(GRIDS)]
     case_act(case=cases[0], action="file", actor=city.people["street-a"])
-    case_act(case=cases[0], action="dispatch", actor=city.people["street-a"], lead=city.orgs["um-110901"],
-             assisting=[city.orgs["water-110901"]])
+    case_act(
+        case=cases[0],
+        action="dispatch",
+        actor=city.people["street-a"],
+        lead=city.orgs["um-110901"],
+        assisting=[city.orgs["water-110901"]],
+    )
     expected = {
         "city": set(GRIDS),
         "admin": set(GRIDS),
@@ -57,6 +62,9 @@ def test_reporter_contact_masked_for_departments(city, report):
     case = report()
     case_act(case=case, action="file", actor=city.people["street-a"])
     case_act(case=case, action="dispatch", actor=city.people["street-a"], lead=city.orgs["um-110901"])
-    assert reporter_contact(actor=city.people["street-a"], case=case) == {"name": "张三", "phone": "13812341234"}
+    assert reporter_contact(actor=city.people["street-a"], case=case) == {
+        "name": "张三",
+        "phone": "13812341234",
+    }
     masked = reporter_contact(actor=city.people["um-a"], case=case)
     assert masked == {"name": "张*", "phone": "138****1234"}

@@ -31,27 +31,31 @@ _to_handling = [*_to_dispatched, ("accept", "um-a", {}), ("start", "um-a", {})]
 _to_handled = [*_to_handling, ("handle", "um-a", {"result": "已清运"})]
 _to_closed = [*_to_handled, ("check", "grid-a", {}), ("close", "street-a", {})]
 _to_rated = [*_to_closed, ("rate", "resident", {"satisfaction": "unsatisfied", "resolution": "partly"})]
-PATHS.update({
-    Status.REPORTED: [],
-    Status.VERIFIED: [("verify", "grid-a", {})],
-    Status.FILED: [("file", "street-a", {})],
-    Status.DECLINED: [("decline", "street-a", {"reason": "信息不足"})],
-    Status.CANCELLED: [("withdraw", "resident", {"reason": "已自行解决"})],
-    Status.DISPATCHED: _to_dispatched,
-    Status.ACCEPTED: [*_to_dispatched, ("accept", "um-a", {})],
-    Status.RETURNED: [*_to_dispatched, ("return", "um-a", {"reason": "不属于本部门"})],
-    Status.HANDLING: _to_handling,
-    Status.EXTENSION_REQUESTED: [*_to_handling, ("request_extension", "um-a", {"reason": "等材料",
-                                                                               "working_days": 3})],
-    Status.HANDLED: _to_handled,
-    Status.CHECKED: [*_to_handled, ("check", "grid-a", {})],
-    Status.REWORKED: [*_to_handled, ("rework", "grid-a", {"reason": "未清理干净"})],
-    Status.CLOSED: _to_closed,
-    Status.RATED: _to_rated,
-    Status.REOPENED: [*_to_rated, ("reopen", "street-a", {"reason": "居民不满意"})],
-    Status.PARKED: [("file", "street-a", {}), ("park", "district-a", {"reason": "待冬季施工"})],
-    Status.SELF_HANDLED: [("verify", "grid-a", {}), ("self_handle", "grid-a", {"note": "当场清理"})],
-})
+PATHS.update(
+    {
+        Status.REPORTED: [],
+        Status.VERIFIED: [("verify", "grid-a", {})],
+        Status.FILED: [("file", "street-a", {})],
+        Status.DECLINED: [("decline", "street-a", {"reason": "信息不足"})],
+        Status.CANCELLED: [("withdraw", "resident", {"reason": "已自行解决"})],
+        Status.DISPATCHED: _to_dispatched,
+        Status.ACCEPTED: [*_to_dispatched, ("accept", "um-a", {})],
+        Status.RETURNED: [*_to_dispatched, ("return", "um-a", {"reason": "不属于本部门"})],
+        Status.HANDLING: _to_handling,
+        Status.EXTENSION_REQUESTED: [
+            *_to_handling,
+            ("request_extension", "um-a", {"reason": "等材料", "working_days": 3}),
+        ],
+        Status.HANDLED: _to_handled,
+        Status.CHECKED: [*_to_handled, ("check", "grid-a", {})],
+        Status.REWORKED: [*_to_handled, ("rework", "grid-a", {"reason": "未清理干净"})],
+        Status.CLOSED: _to_closed,
+        Status.RATED: _to_rated,
+        Status.REOPENED: [*_to_rated, ("reopen", "street-a", {"reason": "居民不满意"})],
+        Status.PARKED: [("file", "street-a", {}), ("park", "district-a", {"reason": "待冬季施工"})],
+        Status.SELF_HANDLED: [("verify", "grid-a", {}), ("self_handle", "grid-a", {"note": "当场清理"})],
+    }
+)
 
 # Valid parameters for each action.
 PARAMS = {
@@ -70,9 +74,11 @@ PARAMS = {
     "self_handle": {"note": "顺手处理"},
 }
 # Where the state goes when an action returns to the saved state.
-RESUME = {("grant_extension", Status.EXTENSION_REQUESTED): Status.HANDLING,
-          ("refuse_extension", Status.EXTENSION_REQUESTED): Status.HANDLING,
-          ("unpark", Status.PARKED): Status.FILED}
+RESUME = {
+    ("grant_extension", Status.EXTENSION_REQUESTED): Status.HANDLING,
+    ("refuse_extension", Status.EXTENSION_REQUESTED): Status.HANDLING,
+    ("unpark", Status.PARKED): Status.FILED,
+}
 # Allowed by the table but refused by a rule: a case may be reopened only after an unsatisfied rating.
 RULE_REFUSED = {("reopen", Status.CLOSED)}
 
@@ -104,17 +110,24 @@ def test_every_action_and_role_from_state(city, report, state):
             if allowed and (action, state) not in RULE_REFUSED:
                 case = _bring(city, report, state)
                 events = case.chain_seq
-                case_act(case=case, action=action, actor=actor, **_params(city, action, PARAMS.get(action, {})))
+                case_act(
+                    case=case, action=action, actor=actor, **_params(city, action, PARAMS.get(action, {}))
+                )
                 case.refresh_from_db()
                 expected = RESUME.get((action, state), transition.target)
                 if case.status != expected:
                     failures.append(f"{state} --{action}/{role}--> {case.status}, expected {expected}")
-                if case.chain_seq != events + 1 or Event.objects.filter(case_id=case.pk).count() != events + 1:
+                if (
+                    case.chain_seq != events + 1
+                    or Event.objects.filter(case_id=case.pk).count() != events + 1
+                ):
                     failures.append(f"{state} --{action}/{role}: no single event written")
                 continue
             before_events = Event.objects.filter(case_id=fixed.pk).count()
             with pytest.raises(CaseError) as refused:
-                case_act(case=fixed, action=action, actor=actor, **_params(city, action, PARAMS.get(action, {})))
+                case_act(
+                    case=fixed, action=action, actor=actor, **_params(city, action, PARAMS.get(action, {}))
+                )
             error = refused.value
             if (action, state) in RULE_REFUSED:
                 expected_type: type = CaseInvalid

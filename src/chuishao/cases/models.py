@@ -88,8 +88,13 @@ class Case(models.Model):
     resume_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
 
     # Reporter: the account (if any) and the contact details given; personal data, masked for most roles.
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="reported_cases")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_cases",
+    )
     reporter_name = models.CharField(max_length=60, blank=True)
     reporter_phone = models.CharField(max_length=20, blank=True)
     anonymous = models.BooleanField(default=False)
@@ -101,21 +106,33 @@ class Case(models.Model):
     lng = models.FloatField(null=True, blank=True)
     address = models.CharField(max_length=200, blank=True)
     grid = models.ForeignKey(Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    street = models.ForeignKey(Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    district = models.ForeignKey(Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    complex = models.ForeignKey(Complex, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    community = models.ForeignKey(
+        Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    street = models.ForeignKey(
+        Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    district = models.ForeignKey(
+        Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    complex = models.ForeignKey(
+        Complex, null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
     outside_grids = models.BooleanField(default=False)
     boundary_case = models.BooleanField(default=False)
     # Codes of other jurisdictions within the boundary distance of the point.
     nearby_jurisdictions = models.JSONField(default=list, blank=True)
 
     # Ownership.
-    first_receiver = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
-                                       related_name="+")
-    lead_org = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    suggested_org = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+")
+    first_receiver = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lead_org = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    suggested_org = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     return_count = models.PositiveSmallIntegerField(default=0)
     rework_count = models.PositiveSmallIntegerField(default=0)
     extension_count = models.PositiveSmallIntegerField(default=0)
@@ -130,7 +147,9 @@ class Case(models.Model):
     satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
     resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True)
     rating_comment = models.TextField(blank=True)
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -179,9 +198,15 @@ class CaseAssignment(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["case", "organisation"], condition=models.Q(active=True),
-                                    name="assignment_one_active_per_org"),
+            models.UniqueConstraint(
+                fields=["case", "organisation"],
+                condition=models.Q(active=True),
+                name="assignment_one_active_per_org",
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.organisation_id}:{self.role}"
 
 
 class CaseMedia(models.Model):
@@ -190,6 +215,10 @@ class CaseMedia(models.Model):
     content_type = models.CharField(max_length=60)
     # Which step it documents: the report, the handling evidence, the check.
     purpose = models.CharField(max_length=16, default="report")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.file.name

@@ -19,8 +19,14 @@ from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import case_scope_q, roles_of
 
 # Roles that need the reporter's contact details to do their work (callbacks, on-site verification).
-CONTACT_ROLES = {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_CENTRE,
-                 Role.CITY_CENTRE, Role.ADMIN}
+CONTACT_ROLES = {
+    Role.GRID_WORKER,
+    Role.COMMUNITY_STAFF,
+    Role.STREET_DISPATCHER,
+    Role.DISTRICT_CENTRE,
+    Role.CITY_CENTRE,
+    Role.ADMIN,
+}
 
 
 def cases_visible_to(actor: Any) -> QuerySet[Case]:
@@ -31,8 +37,9 @@ def cases_visible_to(actor: Any) -> QuerySet[Case]:
 
 
 def case_get(*, actor: Any, pk: int | None = None, number: str | None = None) -> Case:
-    qs = cases_visible_to(actor).select_related("category", "category__parent", "lead_org", "grid", "community",
-                                                 "street", "district", "suggested_org")
+    qs = cases_visible_to(actor).select_related(
+        "category", "category__parent", "lead_org", "grid", "community", "street", "district", "suggested_org"
+    )
     case = qs.filter(pk=pk).first() if pk is not None else qs.filter(number=number).first()
     if case is None:
         raise CaseNotFound(_("No case %(ref)s that you can see.") % {"ref": number or pk})
@@ -65,8 +72,13 @@ def case_list(
     if category_id:
         qs = qs.filter(Q(category_id=category_id) | Q(category__parent_id=category_id))
     if node_id:
-        qs = qs.filter(Q(grid_id=node_id) | Q(community_id=node_id) | Q(street_id=node_id) | Q(district_id=node_id)
-                       | Q(city_id=node_id))
+        qs = qs.filter(
+            Q(grid_id=node_id)
+            | Q(community_id=node_id)
+            | Q(street_id=node_id)
+            | Q(district_id=node_id)
+            | Q(city_id=node_id)
+        )
     if overdue is True:
         qs = qs.filter(deadline_at__lt=clock.now())
     elif overdue is False:
@@ -80,8 +92,9 @@ def case_timeline(*, case: Case) -> QuerySet[Event]:
     return Event.objects.filter(case_id=case.pk).order_by("seq")
 
 
-def case_duplicates_nearby(*, category: Any, lat: float, lng: float, at: dt.datetime,
-                           exclude_id: int | None = None) -> QuerySet[Case]:
+def case_duplicates_nearby(
+    *, category: Any, lat: float, lng: float, at: dt.datetime, exclude_id: int | None = None
+) -> QuerySet[Case]:
     """Open cases of the same category within the configured distance and time window (suggestions only)."""
     metres = settings.CHUISHAO_DUPLICATE_DISTANCE_M
     dlat = metres / 111_320
@@ -112,7 +125,11 @@ def mask_phone(phone: str) -> str:
 
 def reporter_contact(*, actor: Any, case: Case) -> dict[str, str]:
     """The reporter's name and phone as this actor may see them."""
-    if case.reporter_id is not None and case.reporter_id == getattr(actor, "pk", None) or can_see_contact(actor):
+    if (
+        case.reporter_id is not None
+        and case.reporter_id == getattr(actor, "pk", None)
+        or can_see_contact(actor)
+    ):
         return {"name": case.reporter_name, "phone": case.reporter_phone}
     name = case.reporter_name[:1] + "*" * max(len(case.reporter_name) - 1, 0) if case.reporter_name else ""
     return {"name": name, "phone": mask_phone(case.reporter_phone) if case.reporter_phone else ""}

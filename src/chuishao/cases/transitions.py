@@ -35,7 +35,9 @@ class Transition:
 
 
 def _t(action, sources, target, roles, *, reason=False, lead_only=False) -> Transition:
-    return Transition(action, frozenset(sources), target, frozenset(roles), f"case.{action}", reason, lead_only)
+    return Transition(
+        action, frozenset(sources), target, frozenset(roles), f"case.{action}", reason, lead_only
+    )
 
 
 TABLE: dict[str, Transition] = {
@@ -51,8 +53,14 @@ TABLE: dict[str, Transition] = {
         _t("accept", {S.DISPATCHED}, S.ACCEPTED, {R.DEPARTMENT_STAFF}, lead_only=True),
         _t("return", {S.DISPATCHED}, S.RETURNED, {R.DEPARTMENT_STAFF}, reason=True, lead_only=True),
         _t("start", {S.ACCEPTED, S.REWORKED}, S.HANDLING, {R.DEPARTMENT_STAFF}, lead_only=True),
-        _t("request_extension", IN_HANDS, S.EXTENSION_REQUESTED, {R.DEPARTMENT_STAFF}, reason=True,
-           lead_only=True),
+        _t(
+            "request_extension",
+            IN_HANDS,
+            S.EXTENSION_REQUESTED,
+            {R.DEPARTMENT_STAFF},
+            reason=True,
+            lead_only=True,
+        ),
         _t("grant_extension", {S.EXTENSION_REQUESTED}, None, CENTRES),
         _t("refuse_extension", {S.EXTENSION_REQUESTED}, None, CENTRES, reason=True),
         _t("handle", IN_HANDS, S.HANDLED, {R.DEPARTMENT_STAFF}, lead_only=True),
@@ -61,8 +69,13 @@ TABLE: dict[str, Transition] = {
         _t("close", {S.CHECKED}, S.CLOSED, CENTRES),
         _t("rate", {S.CLOSED}, S.RATED, CENTRES | {R.RESIDENT}),
         _t("reopen", {S.CLOSED, S.RATED}, S.REOPENED, CENTRES, reason=True),
-        _t("park", {S.FILED, S.DISPATCHED, S.RETURNED, S.ACCEPTED, S.HANDLING, S.REWORKED}, S.PARKED,
-           UPPER_CENTRES, reason=True),
+        _t(
+            "park",
+            {S.FILED, S.DISPATCHED, S.RETURNED, S.ACCEPTED, S.HANDLING, S.REWORKED},
+            S.PARKED,
+            UPPER_CENTRES,
+            reason=True,
+        ),
         _t("unpark", {S.PARKED}, None, UPPER_CENTRES),
     ]
 }

@@ -26,7 +26,9 @@ class Category(models.Model):
     code = models.CharField(max_length=8)
     name = models.CharField(max_length=60)
     name_en = models.CharField(max_length=120, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     hint = models.CharField(max_length=200, blank=True, help_text=_("plain-language hint for residents"))
     filing_standard = models.TextField(blank=True)
     closing_standard = models.TextField(blank=True)
@@ -65,7 +67,9 @@ class TimeType(models.TextChoices):
 class StageDeadline(models.Model):
     """The time a stage may take. A row without category is the default for every category."""
 
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, related_name="deadlines")
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.CASCADE, related_name="deadlines"
+    )
     stage = models.CharField(max_length=16, choices=Stage.choices)
     amount = models.DecimalField(max_digits=7, decimal_places=2)
     time_type = models.CharField(max_length=16, choices=TimeType.choices)
@@ -94,7 +98,9 @@ class Responsibility(models.Model):
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="responsibilities")
     level = models.CharField(max_length=16, choices=Level.choices)
     dept_type = models.CharField(max_length=40)
-    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     city = models.ForeignKey(Jurisdiction, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
@@ -102,6 +108,9 @@ class Responsibility(models.Model):
             models.UniqueConstraint(fields=["category", "level", "city"], name="responsibility_unique"),
         ]
         verbose_name_plural = "responsibilities"
+
+    def __str__(self) -> str:
+        return f"{self.category_id}@{self.level} → {self.organisation_id or self.dept_type}"
 
 
 class DayKind(models.TextChoices):
@@ -145,5 +154,10 @@ class CalendarYear(models.Model):
 class WorkSchedule(models.Model):
     """Working hours of a city (or the default when ``city`` is empty): periods as [["09:00","12:00"], …]."""
 
-    city = models.OneToOneField(Jurisdiction, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    city = models.OneToOneField(
+        Jurisdiction, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     periods = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"work schedule {self.city_id or 'default'}"

@@ -123,23 +123,34 @@ def load_geography_and_people(*, log: Callable[[str], None]) -> dict[str, Any]:
             )
             progressed.append(spec)
         if not progressed:
-            raise RuntimeError("demo organisations refer to parents that do not exist: "
-                               + ", ".join(s["code"] for s in pending[:5]))
+            raise RuntimeError(
+                "demo organisations refer to parents that do not exist: "
+                + ", ".join(s["code"] for s in pending[:5])
+            )
         pending = [s for s in pending if s not in progressed]
     people_specs = demo_people(geo, specs)
     log(f"people: {len(people_specs)} …")
     hashed = make_password(DEMO_PASSWORD)
     for spec in people_specs:
-        user = person_create(actor=SYSTEM, username=spec["username"], display_name=spec.get("display_name", ""),
-                             phone=spec.get("phone", ""), password_hash=hashed,
-                             is_staff=any(r["role"] == Role.ADMIN for r in spec["roles"]))
+        user = person_create(
+            actor=SYSTEM,
+            username=spec["username"],
+            display_name=spec.get("display_name", ""),
+            phone=spec.get("phone", ""),
+            password_hash=hashed,
+            is_staff=any(r["role"] == Role.ADMIN for r in spec["roles"]),
+        )
         if any(r["role"] == Role.ADMIN for r in spec["roles"]):
             user.is_superuser = True
             user.save(update_fields=["is_superuser"])
         for role in spec["roles"]:
-            membership_grant(actor=SYSTEM, person=user, role=role["role"],
-                             node=nodes[role["node"]] if role.get("node") else None,
-                             organisation=orgs[role["organisation"]] if role.get("organisation") else None)
+            membership_grant(
+                actor=SYSTEM,
+                person=user,
+                role=role["role"],
+                node=nodes[role["node"]] if role.get("node") else None,
+                organisation=orgs[role["organisation"]] if role.get("organisation") else None,
+            )
     return {"nodes": nodes, "orgs": orgs}
 
 
@@ -205,9 +216,17 @@ def load_history(*, days: int = 120, cases: int = 1200, seed: int = 2019, log: C
         description = DESCRIPTIONS.get(category.name, f"{category.name}：{category.hint or '请尽快处理'}")
         with clock.frozen(at):
             case = case_report(
-                actor=reporter, source=source, category=category, description=description, lat=lat, lng=lng,
-                address=f"{grid.name}附近", reporter_name=rng.choice(["张先生", "李女士", "王阿姨", "刘师傅", ""]),
-                reporter_phone=f"139{rng.randint(10000000, 99999999)}" if source != Source.GRID_PATROL else "",
+                actor=reporter,
+                source=source,
+                category=category,
+                description=description,
+                lat=lat,
+                lng=lng,
+                address=f"{grid.name}附近",
+                reporter_name=rng.choice(["张先生", "李女士", "王阿姨", "刘师傅", ""]),
+                reporter_phone=f"139{rng.randint(10000000, 99999999)}"
+                if source != Source.GRID_PATROL
+                else "",
             )
         made += 1
         _play(case, rng=rng, at=at, cast=cast, worker=worker, dispatcher=dispatcher, centre=city_centre)
@@ -216,8 +235,9 @@ def load_history(*, days: int = 120, cases: int = 1200, seed: int = 2019, log: C
     return made
 
 
-def _play(case: Case, *, rng: random.Random, at: dt.datetime, cast: _Cast, worker: Any, dispatcher: Any,
-          centre: Any) -> None:
+def _play(
+    case: Case, *, rng: random.Random, at: dt.datetime, cast: _Cast, worker: Any, dispatcher: Any, centre: Any
+) -> None:
     """Walk one case through a plausible life, stopping where 'now' is reached."""
     t = at
 
@@ -247,13 +267,18 @@ def _play(case: Case, *, rng: random.Random, at: dt.datetime, cast: _Cast, worke
         return
     lead = Organisation.objects.filter(pk=case.suggested_org_id).first() if case.suggested_org_id else None
     if lead is None or lead.pk not in cast.by_org:
-        lead = Organisation.objects.filter(pk__in=list(cast.by_org), dept_type="street_office",
-                                           jurisdiction_id=case.street_id).first()
+        lead = Organisation.objects.filter(
+            pk__in=list(cast.by_org), dept_type="street_office", jurisdiction_id=case.street_id
+        ).first()
     if lead is None:
         return
     if r > 0.97 and centre is not None:
-        step("park", cast.node(Role.DISTRICT_CENTRE, case.district_id) or centre, (30, 120),
-             reason="需纳入年度改造计划，待资金到位")
+        step(
+            "park",
+            cast.node(Role.DISTRICT_CENTRE, case.district_id) or centre,
+            (30, 120),
+            reason="需纳入年度改造计划，待资金到位",
+        )
         return
     if not step("dispatch", dispatcher, (5, 30), lead=lead):
         return
@@ -268,7 +293,9 @@ def _play(case: Case, *, rng: random.Random, at: dt.datetime, cast: _Cast, worke
     if not step("start", staff, (10, 240)):
         return
     working_days = rng.choice([0, 0, 1, 1, 2, 3, 5, 8])
-    if not step("handle", staff, (60 + 1440 * working_days, 300 + 1440 * working_days), result="已按标准处置完毕"):
+    if not step(
+        "handle", staff, (60 + 1440 * working_days, 300 + 1440 * working_days), result="已按标准处置完毕"
+    ):
         return
     if rng.random() < 0.07:
         if not step("rework", worker, (30, 240), reason="现场核查未处理到位"):
@@ -283,8 +310,14 @@ def _play(case: Case, *, rng: random.Random, at: dt.datetime, cast: _Cast, worke
     satisfaction = "satisfied" if satisfied < 0.78 else ("basically" if satisfied < 0.92 else "unsatisfied")
     resolution = "solved" if satisfaction != "unsatisfied" else rng.choice(["partly", "unsolved"])
     rater = case.reporter if case.reporter_id else dispatcher
-    step("rate", rater, (120, 2880), satisfaction=satisfaction, resolution=resolution,
-         comment="" if satisfaction != "unsatisfied" else "处理不彻底")
+    step(
+        "rate",
+        rater,
+        (120, 2880),
+        satisfaction=satisfaction,
+        resolution=resolution,
+        comment="" if satisfaction != "unsatisfied" else "处理不彻底",
+    )
 
 
 def load_demo(*, log: Callable[[str], None] = print, cases: int = 1200, days: int = 120) -> dict[str, int]:

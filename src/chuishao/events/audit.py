@@ -60,37 +60,67 @@ def audit_verify() -> Report:
         seq, prev = heads.get(event.chain, (0, GENESIS))
         if event.seq != seq + 1:
             what = "missing" if event.seq > seq + 1 else "duplicated or inserted"
-            report.problems.append(Problem(
-                "sequence", f"event {event.id} in {event.chain} has seq {event.seq}, expected {seq + 1} "
-                f"(an event is {what})", event.id, event.chain))
+            report.problems.append(
+                Problem(
+                    "sequence",
+                    f"event {event.id} in {event.chain} has seq {event.seq}, expected {seq + 1} "
+                    f"(an event is {what})",
+                    event.id,
+                    event.chain,
+                )
+            )
         elif event.prev_hash != prev:
-            report.problems.append(Problem(
-                "link", f"event {event.id} in {event.chain} does not link to the previous event's hash",
-                event.id, event.chain))
+            report.problems.append(
+                Problem(
+                    "link",
+                    f"event {event.id} in {event.chain} does not link to the previous event's hash",
+                    event.id,
+                    event.chain,
+                )
+            )
         if stored_hash(event) != event.hash:
-            report.problems.append(Problem(
-                "content", f"event {event.id} ({event.chain}#{event.seq} {event.verb}) was changed after it "
-                "was written", event.id, event.chain))
+            report.problems.append(
+                Problem(
+                    "content",
+                    f"event {event.id} ({event.chain}#{event.seq} {event.verb}) was changed after it "
+                    "was written",
+                    event.id,
+                    event.chain,
+                )
+            )
         heads[event.chain] = (event.seq, event.hash)
 
     case_model = apps.get_model("cases", "Case")
-    for pk, seq, digest in case_model.objects.filter(chain_seq__gt=0).values_list("pk", "chain_seq", "chain_hash"):
+    for pk, seq, digest in case_model.objects.filter(chain_seq__gt=0).values_list(
+        "pk", "chain_seq", "chain_hash"
+    ):
         chain = f"case:{pk}"
         report.chains_checked += 1
         have = heads.pop(chain, None)
         if have is None:
             report.problems.append(Problem("missing", f"every event of case {pk} is missing", None, chain))
         elif have != (seq, digest):
-            report.problems.append(Problem(
-                "head", f"case {pk}'s last event is #{have[0]}, but the case records #{seq}: "
-                "events were deleted or added", None, chain))
+            report.problems.append(
+                Problem(
+                    "head",
+                    f"case {pk}'s last event is #{have[0]}, but the case records #{seq}: "
+                    "events were deleted or added",
+                    None,
+                    chain,
+                )
+            )
     for head in ChainHead.objects.all():
         report.chains_checked += 1
         have = heads.pop(head.chain, None)
         if have != (head.seq, head.hash):
-            report.problems.append(Problem(
-                "head", f"chain {head.chain} ends at #{have[0] if have else 0}, but its head records #{head.seq}",
-                None, head.chain))
+            report.problems.append(
+                Problem(
+                    "head",
+                    f"chain {head.chain} ends at #{have[0] if have else 0}, but its head records #{head.seq}",
+                    None,
+                    head.chain,
+                )
+            )
     for chain in heads:
         if chain.startswith("case:"):
             report.problems.append(Problem("orphan", f"events of {chain} belong to no case", None, chain))
@@ -102,19 +132,30 @@ def audit_verify() -> Report:
         report.checkpoints_checked += 1
         pairs = list(
             Event.objects.filter(id__gte=cp.first_event_id, id__lte=cp.last_event_id)
-            .order_by("id").values_list("id", "hash")
+            .order_by("id")
+            .values_list("id", "hash")
         )
         message = f"{cp.first_event_id}:{cp.last_event_id}:{cp.event_count}:{cp.digest}:{cp.prev_signature}"
         if cp.prev_signature != prev_signature or sign(settings.CHUISHAO_AUDIT_KEY, message) != cp.signature:
-            report.problems.append(Problem("checkpoint", f"checkpoint {cp.id} is not signed by this deployment's "
-                                           "audit key or does not follow the previous one"))
+            report.problems.append(
+                Problem(
+                    "checkpoint",
+                    f"checkpoint {cp.id} is not signed by this deployment's "
+                    "audit key or does not follow the previous one",
+                )
+            )
         if cp.first_event_id != expected_first:
-            report.problems.append(Problem("checkpoint", f"checkpoint {cp.id} does not start where checkpoint "
-                                           "before it ended"))
+            report.problems.append(
+                Problem("checkpoint", f"checkpoint {cp.id} does not start where checkpoint before it ended")
+            )
         if len(pairs) != cp.event_count or range_digest(pairs) != cp.digest:
-            report.problems.append(Problem(
-                "checkpoint", f"events {cp.first_event_id}–{cp.last_event_id} sealed by checkpoint {cp.id} were "
-                f"changed, deleted or inserted ({len(pairs)} found, {cp.event_count} sealed)"))
+            report.problems.append(
+                Problem(
+                    "checkpoint",
+                    f"events {cp.first_event_id}–{cp.last_event_id} sealed by checkpoint {cp.id} were "
+                    f"changed, deleted or inserted ({len(pairs)} found, {cp.event_count} sealed)",
+                )
+            )
         prev_signature, expected_first = cp.signature, cp.last_event_id + 1
     report.problems.sort(key=lambda p: (p.event_id is None, p.event_id or 0))
     return report

@@ -17,10 +17,17 @@ class Event(models.Model):
     seq = models.PositiveIntegerField()
     verb = models.CharField(max_length=64, db_index=True)
     city_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
-                             related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="events",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(max_length=120)
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
@@ -45,6 +52,9 @@ class ChainHead(models.Model):
     seq = models.PositiveIntegerField(default=0)
     hash = models.CharField(max_length=64)
 
+    def __str__(self) -> str:
+        return f"{self.chain}#{self.seq}"
+
 
 class Checkpoint(models.Model):
     """Seals every event with ``first_event_id <= id <= last_event_id``; chained and signed."""
@@ -59,3 +69,6 @@ class Checkpoint(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.first_event_id}–{self.last_event_id}"

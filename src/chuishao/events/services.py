@@ -134,7 +134,9 @@ def checkpoint_create(*, settle: dt.timedelta = CHECKPOINT_SETTLE) -> Checkpoint
     if not pairs:
         return None
     # Stop before the first event still too young, so the sealed range has no holes left to fill.
-    young = Event.objects.filter(id__gte=start, created_at__gt=cutoff).order_by("id").values_list("id", flat=True)
+    young = (
+        Event.objects.filter(id__gte=start, created_at__gt=cutoff).order_by("id").values_list("id", flat=True)
+    )
     first_young = young.first()
     if first_young is not None:
         pairs = [p for p in pairs if p[0] < first_young]

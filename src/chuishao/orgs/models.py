@@ -49,7 +49,9 @@ class Organisation(models.Model):
     # The node the organisation serves; its level is the node's kind.
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="organisations")
     # A dispatched agency or street office belongs to a parent department or street.
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     party_level = models.CharField(max_length=20, choices=PartyOrgLevel.choices, blank=True)
     unit_kind = models.CharField(max_length=24, choices=UnitKind.choices, blank=True)
     # Where a party organisation is attached when not to a jurisdiction node itself.
@@ -107,7 +109,9 @@ class Membership(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["person", "role", "node", "organisation"], name="membership_unique"),
+            models.UniqueConstraint(
+                fields=["person", "role", "node", "organisation"], name="membership_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(role="department_staff", organisation__isnull=False)
                 | ~Q(role="department_staff"),
@@ -126,3 +130,6 @@ class Profile(models.Model):
     person = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     display_name = models.CharField(max_length=60, blank=True)
     phone = models.CharField(max_length=20, blank=True)
+
+    def __str__(self) -> str:
+        return self.display_name or str(self.person)

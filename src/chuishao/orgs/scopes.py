@@ -110,7 +110,9 @@ def _reaches(actor: Any, grant: Grant, case: Any) -> bool:
     return grant_reaches(grant, case)
 
 
-def acting_grant(actor: Any, case: Any, roles: frozenset[str] | set[str], *, lead_only: bool = False) -> Grant | None:
+def acting_grant(
+    actor: Any, case: Any, roles: frozenset[str] | set[str], *, lead_only: bool = False
+) -> Grant | None:
     """The first of the actor's grants with one of ``roles`` whose scope covers the case."""
     for grant in grants_of(actor):
         if grant.role not in roles:

@@ -39,9 +39,17 @@ def organisation_upsert(
     if not code.strip() or not name.strip():
         raise OrgError(_("An organisation needs a code and a name."))
     values = {
-        "kind": kind, "name": name.strip(), "name_en": name_en, "dept_type": dept_type, "jurisdiction": jurisdiction,
-        "parent": parent, "party_level": party_level, "unit_kind": unit_kind, "attached_complex": attached_complex,
-        "attached_unit": attached_unit, "phone": phone,
+        "kind": kind,
+        "name": name.strip(),
+        "name_en": name_en,
+        "dept_type": dept_type,
+        "jurisdiction": jurisdiction,
+        "parent": parent,
+        "party_level": party_level,
+        "unit_kind": unit_kind,
+        "attached_complex": attached_complex,
+        "attached_unit": attached_unit,
+        "phone": phone,
     }
     org, created = Organisation.objects.update_or_create(code=code.strip(), defaults=values)
     if complexes is not None:
@@ -82,24 +90,29 @@ def person_create(
         user.set_unusable_password()
     user.save()
     Profile.objects.create(person=user, display_name=display_name, phone=phone)
-    event_append(verb="person.created", actor=actor, chain="orgs", after={"username": username, "staff": is_staff})
+    event_append(
+        verb="person.created", actor=actor, chain="orgs", after={"username": username, "staff": is_staff}
+    )
     return user
 
 
 @transaction.atomic
 def membership_grant(
-    *, actor: Any, person: Any, role: str, node: Jurisdiction | None = None, organisation: Organisation | None = None
+    *,
+    actor: Any,
+    person: Any,
+    role: str,
+    node: Jurisdiction | None = None,
+    organisation: Organisation | None = None,
 ) -> Membership:
     """Give ``person`` a role scoped to a node of the right kind, or to an organisation."""
     if role not in Role.values:
         raise OrgError(_("Unknown role %(r)s.") % {"r": role})
     kinds = ROLE_NODE_KIND[role]
-    if role == Role.DEPARTMENT_STAFF:
-        if organisation is None:
-            raise OrgError(_("Department staff belong to an organisation."))
-    elif kinds is not None:
-        if node is None or node.kind not in kinds:
-            raise OrgError(_("The role %(r)s is scoped to a %(k)s.") % {"r": role, "k": " / ".join(kinds)})
+    if role == Role.DEPARTMENT_STAFF and organisation is None:
+        raise OrgError(_("Department staff belong to an organisation."))
+    if role != Role.DEPARTMENT_STAFF and kinds is not None and (node is None or node.kind not in kinds):
+        raise OrgError(_("The role %(r)s is scoped to a %(k)s.") % {"r": role, "k": " / ".join(kinds)})
     membership, created = Membership.objects.get_or_create(
         person=person, role=role, node=node, organisation=organisation, defaults={"active": True}
     )
@@ -112,8 +125,12 @@ def membership_grant(
         actor=actor,
         chain="orgs",
         city_id=(node.city_id or node.pk) if node else None,
-        after={"person": person.username, "role": role, "node": node.code if node else None,
-               "organisation": organisation.code if organisation else None},
+        after={
+            "person": person.username,
+            "role": role,
+            "node": node.code if node else None,
+            "organisation": organisation.code if organisation else None,
+        },
     )
     return membership
 
@@ -123,5 +140,10 @@ def membership_revoke(*, actor: Any, membership: Membership, reason: str) -> Non
     if not reason.strip():
         raise OrgError(_("Say why the role is taken away."))
     Membership.objects.filter(pk=membership.pk).update(active=False)
-    event_append(verb="membership.revoked", actor=actor, chain="orgs", reason=reason,
-                 after={"person": membership.person.username, "role": membership.role})
+    event_append(
+        verb="membership.revoked",
+        actor=actor,
+        chain="orgs",
+        reason=reason,
+        after={"person": membership.person.username, "role": membership.role},
+    )

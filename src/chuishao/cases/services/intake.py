@@ -33,8 +33,10 @@ MAX_MEDIA = 3
 MAX_MEDIA_BYTES = 5 * 1024 * 1024
 MEDIA_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif", "image/heic"}
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,18}[0-9]$")
-STAFF_SOURCES = {Source.HOTLINE: {Role.STREET_DISPATCHER, Role.DISTRICT_CENTRE, Role.CITY_CENTRE},
-                 Source.GRID_PATROL: {Role.GRID_WORKER, Role.COMMUNITY_STAFF}}
+STAFF_SOURCES = {
+    Source.HOTLINE: {Role.STREET_DISPATCHER, Role.DISTRICT_CENTRE, Role.CITY_CENTRE},
+    Source.GRID_PATROL: {Role.GRID_WORKER, Role.COMMUNITY_STAFF},
+}
 
 
 def _clean_location(lat: Any, lng: Any, address: str) -> tuple[float | None, float | None]:
@@ -57,8 +59,10 @@ def _check_media(files: list[Any]) -> None:
     for f in files:
         content_type = getattr(f, "content_type", "")
         if content_type not in MEDIA_TYPES:
-            raise CaseInvalid(_("%(name)s is not a photo (JPEG, PNG, WebP, GIF or HEIC).")
-                              % {"name": getattr(f, "name", "file")})
+            raise CaseInvalid(
+                _("%(name)s is not a photo (JPEG, PNG, WebP, GIF or HEIC).")
+                % {"name": getattr(f, "name", "file")}
+            )
         if getattr(f, "size", 0) > MAX_MEDIA_BYTES:
             raise CaseInvalid(_("%(name)s is larger than 5 MB.") % {"name": getattr(f, "name", "file")})
 
@@ -87,9 +91,9 @@ def case_report(
         raise CaseInvalid(_("Unknown nature %(s)s.") % {"s": nature})
     if priority not in Priority.values:
         raise CaseInvalid(_("Unknown priority %(s)s.") % {"s": priority})
-    if not isinstance(actor, SystemActor) and source in STAFF_SOURCES:
-        if not ({g.role for g in grants_of(actor)} & STAFF_SOURCES[source]):
-            raise CasePermissionDenied(_("Only staff on duty may file %(s)s reports.") % {"s": source})
+    staff_only = not isinstance(actor, SystemActor) and source in STAFF_SOURCES
+    if staff_only and not ({g.role for g in grants_of(actor)} & STAFF_SOURCES[source]):
+        raise CasePermissionDenied(_("Only staff on duty may file %(s)s reports.") % {"s": source})
     description = (description or "").strip()
     if not description:
         raise CaseInvalid(_("Describe the problem."))
@@ -113,20 +117,28 @@ def case_report(
     city_id = route.city_id if route is not None and not route.outside else None
     if city_id is None:
         city_id = city.pk if city is not None else _only_city_id()
-    reporter = None
-    if not isinstance(actor, SystemActor) and getattr(actor, "is_authenticated", False):
-        if source == Source.RESIDENT_WEB:
-            reporter = actor
+    # A person reporting for themselves is the reporter; staff entering a call record the caller's details.
+    is_person = not isinstance(actor, SystemActor) and getattr(actor, "is_authenticated", False)
+    reporter = actor if is_person and source == Source.RESIDENT_WEB else None
     now = clock.now()
     status = Status.VERIFIED if source == Source.GRID_PATROL else Status.REPORTED
     chain = {"city": city_id, "district": None, "street": None, "community": None, "grid": None}
     if route is not None and not route.outside:
-        chain.update(district=route.district_id, street=route.street_id, community=route.community_id,
-                     grid=route.grid_id)
+        chain.update(
+            district=route.district_id,
+            street=route.street_id,
+            community=route.community_id,
+            grid=route.grid_id,
+        )
     suggested, why = responsible_org_for(category=category, grid_chain=chain, city_id=city_id)
     duplicates = (
-        list(case_duplicates_nearby(category=category, lat=lat_f, lng=lng_f, at=now).values_list("pk", flat=True))
-        if lat_f is not None else []
+        list(
+            case_duplicates_nearby(category=category, lat=lat_f, lng=lng_f, at=now).values_list(
+                "pk", flat=True
+            )
+        )
+        if lat_f is not None
+        else []
     )
     with transaction.atomic():
         token = secrets.token_urlsafe(16)[:22]
@@ -163,8 +175,14 @@ def case_report(
         case.number = f"{now.astimezone(clock_tz()):%Y%m%d}{case.pk:06d}"
         Case.objects.filter(pk=case.pk).update(number=case.number)
         media_ids = [
-            CaseMedia.objects.create(case=case, file=f, content_type=f.content_type, purpose="report",
-                                     uploaded_by=reporter, created_at=now).pk
+            CaseMedia.objects.create(
+                case=case,
+                file=f,
+                content_type=f.content_type,
+                purpose="report",
+                uploaded_by=reporter,
+                created_at=now,
+            ).pk
             for f in files
         ]
         event_append(
@@ -199,5 +217,7 @@ def clock_tz():
 def _only_city_id() -> int:
     ids = list(Jurisdiction.objects.filter(kind=Kind.CITY).values_list("pk", flat=True)[:2])
     if len(ids) != 1:
-        raise CaseInvalid(_("The point lies outside every city served here; say which city the case belongs to."))
+        raise CaseInvalid(
+            _("The point lies outside every city served here; say which city the case belongs to.")
+        )
     return ids[0]

@@ -24,17 +24,44 @@ from chuishao.cases.models import Status as S
 from chuishao.cases.transitions import STAGE_OF_STATUS, TABLE, TERMINAL, Transition
 from chuishao.events.services import event_append
 from chuishao.orgs.models import Organisation
-from chuishao.orgs.scopes import actor_can_see_case, acting_grant
+from chuishao.orgs.scopes import acting_grant, actor_can_see_case
 
 # Columns an event's before/after show, beyond the status.
-TRACKED = ("status", "lead_org_id", "stage", "deadline_at", "satisfaction", "resolution", "return_count",
-           "rework_count", "extension_count", "duplicate_of_id", "resume_status")
+TRACKED = (
+    "status",
+    "lead_org_id",
+    "stage",
+    "deadline_at",
+    "satisfaction",
+    "resolution",
+    "return_count",
+    "rework_count",
+    "extension_count",
+    "duplicate_of_id",
+    "resume_status",
+)
 
 
 # Every column a transition may write (saved with update_fields).
-MUTABLE = ["status", "resume_status", "lead_org", "first_receiver", "stage", "deadline_at", "deadline_provisional",
-           "deadlines", "satisfaction", "resolution", "rating_comment", "return_count", "rework_count",
-           "extension_count", "duplicate_of", "closed_at", "updated_at"]
+MUTABLE = [
+    "status",
+    "resume_status",
+    "lead_org",
+    "first_receiver",
+    "stage",
+    "deadline_at",
+    "deadline_provisional",
+    "deadlines",
+    "satisfaction",
+    "resolution",
+    "rating_comment",
+    "return_count",
+    "rework_count",
+    "extension_count",
+    "duplicate_of",
+    "closed_at",
+    "updated_at",
+]
 
 
 def _snapshot(case: Case) -> dict[str, Any]:
@@ -52,7 +79,8 @@ def authorise(*, actor: Any, case: Case, transition: Transition) -> None:
         raise CaseNotFound(_("No case %(number)s that you can see.") % {"number": case.number})
     if acting_grant(actor, case, transition.roles, lead_only=transition.lead_only) is None:
         raise CasePermissionDenied(
-            _("You may not %(action)s case %(number)s.") % {"action": transition.action, "number": case.number}
+            _("You may not %(action)s case %(number)s.")
+            % {"action": transition.action, "number": case.number}
         )
     if case.status not in transition.sources:
         raise CaseConflict(
@@ -145,7 +173,9 @@ def case_file(*, case: Case | int, actor: Any, note: str = "") -> Case:
     return _run(case=case, action="file", actor=actor, reason=note)
 
 
-def case_decline(*, case: Case | int, actor: Any, reason: str, duplicate_of: Case | int | None = None) -> Case:
+def case_decline(
+    *, case: Case | int, actor: Any, reason: str, duplicate_of: Case | int | None = None
+) -> Case:
     def change(c: Case, now: dt.datetime) -> dict:
         if duplicate_of is not None:
             dup_id = duplicate_of.pk if isinstance(duplicate_of, Case) else duplicate_of
@@ -186,7 +216,9 @@ def case_dispatch(
     """Send the case to a lead organisation (主办) with assisting (协办) and notify-only (知会) ones."""
     (lead_org,) = _orgs([lead])
     assist_orgs, notify_orgs = _orgs(assisting), _orgs(notify)
-    roles = {o.pk: AssignmentRole.ASSIST for o in assist_orgs} | {o.pk: AssignmentRole.NOTIFY for o in notify_orgs}
+    roles = {o.pk: AssignmentRole.ASSIST for o in assist_orgs} | {
+        o.pk: AssignmentRole.NOTIFY for o in notify_orgs
+    }
     if lead_org.pk in roles:
         raise CaseInvalid(_("The lead organisation cannot also assist or be notified."))
 
@@ -196,7 +228,10 @@ def case_dispatch(
         c.lead_org = lead_org
         CaseAssignment.objects.filter(case=c, active=True).update(active=False)
         rows = [CaseAssignment(case=c, organisation=lead_org, role=AssignmentRole.LEAD, created_at=now)]
-        rows += [CaseAssignment(case=c, organisation_id=pk, role=role, created_at=now) for pk, role in roles.items()]
+        rows += [
+            CaseAssignment(case=c, organisation_id=pk, role=role, created_at=now)
+            for pk, role in roles.items()
+        ]
         CaseAssignment.objects.bulk_create(rows)
         # The handling clock starts at dispatch (GB/T 30428): fix its due time now, use it on acceptance.
         due, provisional = stage_due(case=c, stage="handle", start=now)
@@ -217,8 +252,13 @@ def case_accept(*, case: Case | int, actor: Any) -> Case:
         # Handling runs on the clock fixed at dispatch.
         preset = (c.deadlines or {}).get("handle")
         if preset:
-            enter_stage(c, "handle", start=now, due=dt.datetime.fromisoformat(preset["due"]),
-                        provisional=bool(preset.get("provisional")))
+            enter_stage(
+                c,
+                "handle",
+                start=now,
+                due=dt.datetime.fromisoformat(preset["due"]),
+                provisional=bool(preset.get("provisional")),
+            )
         else:
             enter_stage(c, "handle", start=now)
         return {"_handled": ("stage",)}
@@ -266,7 +306,9 @@ def case_request_extension(*, case: Case | int, actor: Any, reason: str, working
     return _run(case=case, action="request_extension", actor=actor, reason=reason, change=change)
 
 
-def case_grant_extension(*, case: Case | int, actor: Any, working_days: Any | None = None, note: str = "") -> Case:
+def case_grant_extension(
+    *, case: Case | int, actor: Any, working_days: Any | None = None, note: str = ""
+) -> Case:
     def change(c: Case, now: dt.datetime) -> dict:
         requested = _last_requested_days(c)
         days = _as_days(working_days if working_days is not None else requested)
@@ -293,16 +335,27 @@ def _last_requested_days(c: Case) -> str | None:
 
 
 def case_refuse_extension(*, case: Case | int, actor: Any, reason: str) -> Case:
-    return _run(case=case, action="refuse_extension", actor=actor, reason=reason,
-                change=lambda c, now: {"_handled": ("stage",)})
+    return _run(
+        case=case,
+        action="refuse_extension",
+        actor=actor,
+        reason=reason,
+        change=lambda c, now: {"_handled": ("stage",)},
+    )
 
 
 def _attach(c: Case, files: Iterable[Any], *, purpose: str, actor: Any, now: dt.datetime) -> list[int]:
     ids = []
     for f in files:
         content_type = getattr(f, "content_type", "") or "application/octet-stream"
-        media = CaseMedia.objects.create(case=c, file=f, content_type=content_type, purpose=purpose,
-                                         uploaded_by=actor if getattr(actor, "pk", None) else None, created_at=now)
+        media = CaseMedia.objects.create(
+            case=c,
+            file=f,
+            content_type=content_type,
+            purpose=purpose,
+            uploaded_by=actor if getattr(actor, "pk", None) else None,
+            created_at=now,
+        )
         ids.append(media.pk)
     return ids
 
@@ -321,8 +374,13 @@ def case_handle(*, case: Case | int, actor: Any, result: str, evidence: Iterable
 
 def case_check(*, case: Case | int, actor: Any, note: str = "", evidence: Iterable[Any] = ()) -> Case:
     files = list(evidence)
-    return _run(case=case, action="check", actor=actor, reason=note,
-                change=lambda c, now: {"media": _attach(c, files, purpose="check", actor=actor, now=now)})
+    return _run(
+        case=case,
+        action="check",
+        actor=actor,
+        reason=note,
+        change=lambda c, now: {"media": _attach(c, files, purpose="check", actor=actor, now=now)},
+    )
 
 
 def case_rework(*, case: Case | int, actor: Any, reason: str) -> Case:
@@ -361,8 +419,10 @@ def case_reopen(*, case: Case | int, actor: Any, reason: str) -> Case:
         if c.satisfaction != Satisfaction.UNSATISFIED:
             raise CaseInvalid(_("Only a case rated unsatisfied can be reopened."))
         if c.closed_at and now - c.closed_at > window:
-            raise CaseInvalid(_("The reopen window of %(days)s days has passed.")
-                              % {"days": settings.CHUISHAO_REOPEN_WINDOW_DAYS})
+            raise CaseInvalid(
+                _("The reopen window of %(days)s days has passed.")
+                % {"days": settings.CHUISHAO_REOPEN_WINDOW_DAYS}
+            )
         c.lead_org = None
         CaseAssignment.objects.filter(case=c, active=True).update(active=False)
         return {}

@@ -23,8 +23,11 @@ class Command(BaseCommand):
         else:
             started = time.monotonic()
             result = load_demo(log=self.stdout.write, cases=cases, days=days)
-            self.stdout.write(self.style.SUCCESS(
-                f"Demo city loaded: {result['cases']} cases in {time.monotonic() - started:.0f} s."))
-        self.stdout.write("\nDemo logins (password for all: %s):" % DEMO_PASSWORD)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo city loaded: {result['cases']} cases in {time.monotonic() - started:.0f} s."
+                )
+            )
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for username, description in DEMO_LOGINS:
             self.stdout.write(f"  {username:<28} {description}")

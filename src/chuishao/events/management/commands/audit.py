@@ -18,12 +18,16 @@ class Command(BaseCommand):
             if cp is None:
                 self.stdout.write("nothing new to seal")
             else:
-                self.stdout.write(f"checkpoint {cp.id}: events {cp.first_event_id}–{cp.last_event_id} "
-                                  f"({cp.event_count}) sealed")
+                self.stdout.write(
+                    f"checkpoint {cp.id}: events {cp.first_event_id}–{cp.last_event_id} "
+                    f"({cp.event_count}) sealed"
+                )
             return
         report = audit_verify()
-        summary = (f"{report.events_checked} events in {report.chains_checked} chains, "
-                   f"{report.checkpoints_checked} checkpoints")
+        summary = (
+            f"{report.events_checked} events in {report.chains_checked} chains, "
+            f"{report.checkpoints_checked} checkpoints"
+        )
         if report.ok:
             self.stdout.write(self.style.SUCCESS(f"audit chain intact: {summary}"))
             return
@@ -32,5 +36,6 @@ class Command(BaseCommand):
             self.stderr.write(f"- {problem.message}")
         if len(report.problems) > 20:
             self.stderr.write(f"… and {len(report.problems) - 20} more")
-        raise CommandError(f"audit chain broken ({len(report.problems)} problems; first: {first.message}); "
-                           f"checked {summary}")
+        raise CommandError(
+            f"audit chain broken ({len(report.problems)} problems; first: {first.message}); checked {summary}"
+        )

@@ -28,5 +28,18 @@ class Command(BaseCommand):
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which("gunicorn")
         if gunicorn is None:
             raise CommandError("gunicorn is not installed in this environment")
-        os.execv(gunicorn, [gunicorn, "chuishao.wsgi:application", "--bind", f"{host}:{port}",
-                            "--workers", str(workers), "--threads", str(threads), "--access-logfile", "-"])
+        os.execv(  # noqa: S606 — replaces this process with gunicorn, arguments are ours
+            gunicorn,
+            [
+                gunicorn,
+                "chuishao.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--access-logfile",
+                "-",
+            ],
+        )
