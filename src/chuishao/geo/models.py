@@ -35,7 +35,9 @@ class Jurisdiction(models.Model):
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=100)
     name_en = models.CharField(max_length=200, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     # Denormalised chain: the city key shards big tables; ancestors make scope checks one comparison.
     city = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     district = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
