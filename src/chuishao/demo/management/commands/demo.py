@@ -29,5 +29,5 @@ class Command(BaseCommand):
                 )
             )
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
-        for username, description in DEMO_LOGINS:
-            self.stdout.write(f"  {username:<28} {description}")
+        for username, chinese, english in DEMO_LOGINS:
+            self.stdout.write(f"  {username:<32} {chinese} · {english}")
