@@ -28,3 +28,16 @@ def _no_network(monkeypatch):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Per-process caches (work calendar, routing index) outlive each test's rolled-back transaction."""
+    from chuishao.catalog.calendar import work_calendar_invalidate
+    from chuishao.geo import routing
+
+    work_calendar_invalidate()
+    routing.routing_index_invalidate()
+    yield
+    work_calendar_invalidate()
+    routing.routing_index_invalidate()

@@ -1,0 +1,1 @@
+"""``import_geo``: boundaries from a GeoJSON file."""

@@ -1,0 +1,165 @@
+"""Routing points to grids: inside, near a district line, outside, batch = single, rebuilds."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.geo.conftest import (
+    COMMUNITIES,
+    DISTRICTS,
+    STREETS,
+    H,
+    W,
+    city_collection,
+    grid_cell,
+    grid_code,
+    lat,
+    lng,
+    rect,
+)
+
+from chuishao.geo.importer import geo_import
+from chuishao.geo.models import Jurisdiction
+from chuishao.geo.routing import ON_EDGE_M, GridRow, RoutingIndex, routing_index
+from chuishao.orgs.actors import SYSTEM
+
+# Metres per degree at the test city, for placing points by distance (the projection's own scale).
+M_PER_DEG_LAT = 111_195.0
+M_PER_DEG_LNG = 111_195.0 * 0.76692  # cos(39.9°)
+# The routing tests' inputs are hypothesis-generated; each reuses the function-scoped city.
+FIXTURE_OK = settings(
+    suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None, max_examples=60
+)
+
+GRIDS = [(d, n) for d in ("A", "B") for n in range(1, 5)]
+
+
+@pytest.fixture
+def index(city):
+    return routing_index(force_check=True)
+
+
+@FIXTURE_OK
+@given(which=st.sampled_from(GRIDS), u=st.floats(0.37, 0.63), v=st.floats(0.37, 0.63))
+def test_points_well_inside_a_grid_route_to_it_without_a_boundary_flag(index, which, u, v):
+    col, row = grid_cell(*which)
+    route = index.route(lat(row + v), lng(col + u))
+    grid = Jurisdiction.objects.get(code=grid_code(*which))
+    assert route.grid_id == grid.pk
+    assert route.grid_code == grid.code
+    assert (route.community_id, route.street_id, route.district_id, route.city_id) == (
+        grid.community_id,
+        grid.street_id,
+        grid.district_id,
+        grid.city_id,
+    )
+    assert (route.outside, route.boundary, route.nearby) == (False, False, ())
+
+
+@FIXTURE_OK
+@given(
+    # Within a micrometre of the line counts as on it; keep clear of that rounding band.
+    offset_m=st.floats(-29.0, 29.0).filter(lambda m: not 1e-7 < abs(m) < 1e-5),
+    row=st.sampled_from([0, 1]),
+    v=st.floats(0.35, 0.65),
+)
+def test_points_near_the_district_line_are_flagged_and_name_the_other_side(index, offset_m, row, v):
+    route = index.route(lat(row + v), lng(2) + offset_m / M_PER_DEG_LNG)
+    west = offset_m <= ON_EDGE_M  # on the line the lowest code (district A's grid) wins
+    mine, other = ("A", "B") if west else ("B", "A")
+    n = 2 + 2 * row if west else 1 + 2 * row
+    m = 1 + 2 * row if west else 2 + 2 * row
+    assert route.grid_code == grid_code(mine, n)
+    assert route.district_id == Jurisdiction.objects.get(code=DISTRICTS[mine]).pk
+    assert route.boundary is True
+    assert route.outside is False
+    for code in (DISTRICTS[other], STREETS[other], COMMUNITIES[other], grid_code(other, m)):
+        assert code in route.nearby
+    assert DISTRICTS[mine] not in route.nearby
+
+
+@FIXTURE_OK
+@given(
+    where=st.sampled_from(["west", "east", "south", "north"]),
+    along=st.floats(0.0, 1.0),
+    away_m=st.floats(0.01, 500.0),
+)
+def test_points_outside_every_grid_get_no_ids(index, where, along, away_m):
+    if where in ("west", "east"):
+        x = lng(0) - away_m / M_PER_DEG_LNG if where == "west" else lng(4) + away_m / M_PER_DEG_LNG
+        y = lat(2 * along)
+    else:
+        x = lng(4 * along)
+        y = lat(0) - away_m / M_PER_DEG_LAT if where == "south" else lat(2) + away_m / M_PER_DEG_LAT
+    route = index.route(y, x)
+    assert route.outside is True
+    assert (route.grid_id, route.community_id, route.street_id, route.district_id, route.city_id) == (
+        None,
+    ) * 5
+    # Near the city edge the nearby grids are named, never chosen.
+    assert bool(route.nearby) == (away_m <= 29.9) or 29.9 < away_m < 30.1
+
+
+@FIXTURE_OK
+@given(points=st.lists(st.tuples(st.floats(-0.5, 4.5), st.floats(-0.5, 2.5)), min_size=1, max_size=40))
+def test_route_many_agrees_with_route(index, points):
+    lats = [lat(r) for _, r in points]
+    lngs = [lng(c) for c, _ in points]
+    assert index.route_many(lats, lngs) == [index.route(a, b) for a, b in zip(lats, lngs, strict=True)]
+
+
+def test_a_point_exactly_on_a_shared_edge_goes_to_the_lowest_code(index):
+    route = index.route(lat(0.5), lng(1))
+    assert route.grid_code == grid_code("A", 1)
+    assert route.boundary is True
+    assert grid_code("A", 2) in route.nearby
+    assert index.route_many([lat(0.5)], [lng(1)]) == [route]
+    corner = index.route(lat(1), lng(2))  # four grids, two districts meet
+    assert corner.grid_code == grid_code("A", 2)
+    assert {grid_code("A", 4), grid_code("B", 1), grid_code("B", 3), DISTRICTS["B"]} <= set(corner.nearby)
+
+
+def test_holes_and_multipolygons_route_by_even_odd_rings():
+    ring = rect(0, 0, 3, 3)["coordinates"][0]
+    hole = rect(1, 1, 2, 2)["coordinates"][0]
+    donut = {"type": "Polygon", "coordinates": [ring, hole]}
+    islands = {
+        "type": "MultiPolygon",
+        "coordinates": [rect(1, 1, 2, 2)["coordinates"], rect(5, 0, 6, 1)["coordinates"]],
+    }
+    index = RoutingIndex.build(
+        [GridRow(id=1, code="001", boundary=donut), GridRow(id=2, code="002", boundary=islands)],
+        boundary_distance_m=5,
+    )
+    assert index.route(lat(0.5), lng(0.5)).grid_id == 1
+    assert index.route(lat(1.5), lng(1.5)).grid_id == 2
+    assert index.route(lat(0.5), lng(5.5)).grid_id == 2
+    assert index.route(lat(0.5), lng(4.0)).outside
+
+
+def test_the_index_is_rebuilt_when_the_revision_changes(city, settings):
+    settings.CHUISHAO_ROUTING_RECHECK_SECONDS = 3600
+    first = routing_index(force_check=True)
+    probe = (lat(0.5), lng(0.9))  # in A-001, 10 m west of the edge with A-002
+    assert first.route(*probe).grid_code == grid_code("A", 1)
+    assert routing_index() is first  # within the recheck window: no database look
+
+    moved = city_collection()
+    for f in moved["features"]:
+        if f["properties"]["code"] == grid_code("A", 1):
+            f["geometry"] = rect(0, 0, 0.8, 1)
+        if f["properties"]["code"] == grid_code("A", 2):
+            f["geometry"] = rect(0.8, 0, 2, 1)
+    geo_import(actor=SYSTEM, data=moved)
+
+    rebuilt = routing_index(force_check=True)
+    assert rebuilt is not first
+    assert rebuilt.revision != first.revision
+    assert rebuilt.route(*probe).grid_code == grid_code("A", 2)
+    assert routing_index(force_check=True) is rebuilt  # same revision: kept
+
+
+def test_grid_sizes_in_the_fixture_are_about_100_m():
+    assert 99 < W * M_PER_DEG_LNG < 101
+    assert 99 < H * M_PER_DEG_LAT < 101
