@@ -1,7 +1,7 @@
 """What a person's memberships let them reach: the scope of every case read and write.
 
 A membership scoped to a node reaches every case located under that node; department staff reach
-the cases their organisation leads or assists; a resident reaches the cases they reported.
+the cases their organisation leads, assists or once worked on; a resident reaches the cases they reported.
 """
 
 from __future__ import annotations
@@ -65,11 +65,13 @@ def grant_reaches(grant: Grant, case: Any) -> bool:
 
 
 def _case_org_ids(case: Any) -> set[int]:
+    """Organisations that lead the case or were ever assigned to it (a department that returned a case
+    still sees what it returned: the record of the dispute is theirs too)."""
     ids = {case.lead_org_id} if case.lead_org_id else set()
-    cached = getattr(case, "_active_org_ids", None)
+    cached = getattr(case, "_worked_org_ids", None)
     if cached is None:
-        cached = set(case.assignments.filter(active=True).values_list("organisation_id", flat=True))
-        case._active_org_ids = cached
+        cached = set(case.assignments.values_list("organisation_id", flat=True))
+        case._worked_org_ids = cached
     return ids | cached
 
 
@@ -85,7 +87,7 @@ def case_scope_q(actor: Any) -> Q | None:
             parts.append(Q(reporter_id=actor.pk))
         elif grant.role == Role.DEPARTMENT_STAFF and grant.organisation_id:
             assigned = CaseAssignment.objects.filter(
-                case_id=OuterRef("pk"), organisation_id=grant.organisation_id, active=True
+                case_id=OuterRef("pk"), organisation_id=grant.organisation_id
             )
             parts.append(Q(lead_org_id=grant.organisation_id) | Q(Exists(assigned)))
         elif grant.node_id and grant.node_kind in NODE_COLUMN:

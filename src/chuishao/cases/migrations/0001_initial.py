@@ -6,123 +6,388 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('geo', '0001_initial'),
-        ('orgs', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("geo", "0001_initial"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=24, unique=True)),
-                ('source', models.CharField(choices=[('resident_web', 'resident (web)'), ('hotline', 'hotline'), ('grid_patrol', 'grid patrol'), ('open311', 'Open311 client'), ('other_system', 'other system')], max_length=16)),
-                ('nature', models.CharField(choices=[('consult', 'consultation (咨询)'), ('help', 'request for help (求助)'), ('complaint', 'complaint (投诉)'), ('tip_off', 'tip-off (举报)'), ('suggestion', 'suggestion (建议)'), ('thanks', 'thanks (感谢)')], default='complaint', max_length=16)),
-                ('description', models.TextField()),
-                ('priority', models.CharField(choices=[('normal', 'normal'), ('urgent', 'urgent'), ('emergency', 'emergency')], default='normal', max_length=10)),
-                ('status', models.CharField(choices=[('reported', 'reported'), ('verified', 'verified'), ('filed', 'filed'), ('declined', 'declined'), ('cancelled', 'cancelled'), ('dispatched', 'dispatched'), ('accepted', 'accepted'), ('returned', 'returned'), ('handling', 'handling'), ('extension_requested', 'extension requested'), ('handled', 'handled'), ('checked', 'checked'), ('reworked', 'sent back for rework'), ('closed', 'closed'), ('rated', 'rated'), ('reopened', 'reopened'), ('parked', 'parked'), ('self_handled', 'self-handled')], db_index=True, max_length=24)),
-                ('resume_status', models.CharField(blank=True, choices=[('reported', 'reported'), ('verified', 'verified'), ('filed', 'filed'), ('declined', 'declined'), ('cancelled', 'cancelled'), ('dispatched', 'dispatched'), ('accepted', 'accepted'), ('returned', 'returned'), ('handling', 'handling'), ('extension_requested', 'extension requested'), ('handled', 'handled'), ('checked', 'checked'), ('reworked', 'sent back for rework'), ('closed', 'closed'), ('rated', 'rated'), ('reopened', 'reopened'), ('parked', 'parked'), ('self_handled', 'self-handled')], max_length=24)),
-                ('reporter_name', models.CharField(blank=True, max_length=60)),
-                ('reporter_phone', models.CharField(blank=True, max_length=20)),
-                ('anonymous', models.BooleanField(default=False)),
-                ('follow_token', models.CharField(max_length=32, unique=True)),
-                ('lat', models.FloatField(blank=True, null=True)),
-                ('lng', models.FloatField(blank=True, null=True)),
-                ('address', models.CharField(blank=True, max_length=200)),
-                ('outside_grids', models.BooleanField(default=False)),
-                ('boundary_case', models.BooleanField(default=False)),
-                ('nearby_jurisdictions', models.JSONField(blank=True, default=list)),
-                ('return_count', models.PositiveSmallIntegerField(default=0)),
-                ('rework_count', models.PositiveSmallIntegerField(default=0)),
-                ('extension_count', models.PositiveSmallIntegerField(default=0)),
-                ('stage', models.CharField(blank=True, max_length=16)),
-                ('deadline_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('deadline_provisional', models.BooleanField(default=False)),
-                ('deadlines', models.JSONField(blank=True, default=dict)),
-                ('satisfaction', models.CharField(blank=True, choices=[('satisfied', 'satisfied'), ('basically', 'basically satisfied'), ('unsatisfied', 'unsatisfied')], max_length=12)),
-                ('resolution', models.CharField(blank=True, choices=[('solved', 'solved'), ('partly', 'partly solved'), ('unsolved', 'not solved')], max_length=12)),
-                ('rating_comment', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('chain_seq', models.PositiveIntegerField(default=0)),
-                ('chain_hash', models.CharField(blank=True, max_length=64)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='catalog.category')),
-                ('city', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.jurisdiction')),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.jurisdiction')),
-                ('complex', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='geo.complex')),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.jurisdiction')),
-                ('duplicate_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.case')),
-                ('first_receiver', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.organisation')),
-                ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.jurisdiction')),
-                ('lead_org', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.organisation')),
-                ('reporter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reported_cases', to=settings.AUTH_USER_MODEL)),
-                ('street', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.jurisdiction')),
-                ('suggested_org', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=24, unique=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("resident_web", "resident (web)"),
+                            ("hotline", "hotline"),
+                            ("grid_patrol", "grid patrol"),
+                            ("open311", "Open311 client"),
+                            ("other_system", "other system"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "nature",
+                    models.CharField(
+                        choices=[
+                            ("consult", "consultation (咨询)"),
+                            ("help", "request for help (求助)"),
+                            ("complaint", "complaint (投诉)"),
+                            ("tip_off", "tip-off (举报)"),
+                            ("suggestion", "suggestion (建议)"),
+                            ("thanks", "thanks (感谢)"),
+                        ],
+                        default="complaint",
+                        max_length=16,
+                    ),
+                ),
+                ("description", models.TextField()),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("normal", "normal"), ("urgent", "urgent"), ("emergency", "emergency")],
+                        default="normal",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("reported", "reported"),
+                            ("verified", "verified"),
+                            ("filed", "filed"),
+                            ("declined", "declined"),
+                            ("cancelled", "cancelled"),
+                            ("dispatched", "dispatched"),
+                            ("accepted", "accepted"),
+                            ("returned", "returned"),
+                            ("handling", "handling"),
+                            ("extension_requested", "extension requested"),
+                            ("handled", "handled"),
+                            ("checked", "checked"),
+                            ("reworked", "sent back for rework"),
+                            ("closed", "closed"),
+                            ("rated", "rated"),
+                            ("reopened", "reopened"),
+                            ("parked", "parked"),
+                            ("self_handled", "self-handled"),
+                        ],
+                        db_index=True,
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "resume_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("reported", "reported"),
+                            ("verified", "verified"),
+                            ("filed", "filed"),
+                            ("declined", "declined"),
+                            ("cancelled", "cancelled"),
+                            ("dispatched", "dispatched"),
+                            ("accepted", "accepted"),
+                            ("returned", "returned"),
+                            ("handling", "handling"),
+                            ("extension_requested", "extension requested"),
+                            ("handled", "handled"),
+                            ("checked", "checked"),
+                            ("reworked", "sent back for rework"),
+                            ("closed", "closed"),
+                            ("rated", "rated"),
+                            ("reopened", "reopened"),
+                            ("parked", "parked"),
+                            ("self_handled", "self-handled"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("reporter_name", models.CharField(blank=True, max_length=60)),
+                ("reporter_phone", models.CharField(blank=True, max_length=20)),
+                ("anonymous", models.BooleanField(default=False)),
+                ("follow_token", models.CharField(max_length=32, unique=True)),
+                ("lat", models.FloatField(blank=True, null=True)),
+                ("lng", models.FloatField(blank=True, null=True)),
+                ("address", models.CharField(blank=True, max_length=200)),
+                ("outside_grids", models.BooleanField(default=False)),
+                ("boundary_case", models.BooleanField(default=False)),
+                ("nearby_jurisdictions", models.JSONField(blank=True, default=list)),
+                ("return_count", models.PositiveSmallIntegerField(default=0)),
+                ("rework_count", models.PositiveSmallIntegerField(default=0)),
+                ("extension_count", models.PositiveSmallIntegerField(default=0)),
+                ("stage", models.CharField(blank=True, max_length=16)),
+                ("deadline_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("deadline_provisional", models.BooleanField(default=False)),
+                ("deadlines", models.JSONField(blank=True, default=dict)),
+                (
+                    "satisfaction",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("satisfied", "satisfied"),
+                            ("basically", "basically satisfied"),
+                            ("unsatisfied", "unsatisfied"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "resolution",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("solved", "solved"),
+                            ("partly", "partly solved"),
+                            ("unsolved", "not solved"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("rating_comment", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("chain_seq", models.PositiveIntegerField(default=0)),
+                ("chain_hash", models.CharField(blank=True, max_length=64)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="catalog.category",
+                    ),
+                ),
+                (
+                    "city",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="geo.jurisdiction"
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.jurisdiction",
+                    ),
+                ),
+                (
+                    "complex",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="geo.complex",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.jurisdiction",
+                    ),
+                ),
+                (
+                    "duplicate_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "first_receiver",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.organisation",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.jurisdiction",
+                    ),
+                ),
+                (
+                    "lead_org",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.organisation",
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reported_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "street",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.jurisdiction",
+                    ),
+                ),
+                (
+                    "suggested_org",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='CaseAssignment',
+            name="CaseAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('lead', 'lead (主办)'), ('assist', 'assisting (协办)'), ('notify', 'notify only (知会)')], max_length=8)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='cases.case')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='case_assignments', to='orgs.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("lead", "lead (主办)"),
+                            ("assist", "assisting (协办)"),
+                            ("notify", "notify only (知会)"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="case_assignments",
+                        to="orgs.organisation",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CaseMedia',
+            name="CaseMedia",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to='cases/%Y/%m/')),
-                ('content_type', models.CharField(max_length=60)),
-                ('purpose', models.CharField(default='report', max_length=16)),
-                ('created_at', models.DateTimeField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='media', to='cases.case')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(upload_to="cases/%Y/%m/")),
+                ("content_type", models.CharField(max_length=60)),
+                ("purpose", models.CharField(default="report", max_length=16)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="media", to="cases.case"
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['street', 'status'], name='cases_case_street__92d579_idx'),
+            model_name="case",
+            index=models.Index(fields=["street", "status"], name="cases_case_street__92d579_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['community', 'status'], name='cases_case_communi_5dd16f_idx'),
+            model_name="case",
+            index=models.Index(fields=["community", "status"], name="cases_case_communi_5dd16f_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['district', 'status'], name='cases_case_distric_03ef51_idx'),
+            model_name="case",
+            index=models.Index(fields=["district", "status"], name="cases_case_distric_03ef51_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['grid', 'status'], name='cases_case_grid_id_ac11b6_idx'),
+            model_name="case",
+            index=models.Index(fields=["grid", "status"], name="cases_case_grid_id_ac11b6_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['lead_org', 'status'], name='cases_case_lead_or_bc35ce_idx'),
+            model_name="case",
+            index=models.Index(fields=["lead_org", "status"], name="cases_case_lead_or_bc35ce_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['category', 'created_at'], name='cases_case_categor_03a6fb_idx'),
+            model_name="case",
+            index=models.Index(fields=["category", "created_at"], name="cases_case_categor_03a6fb_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['city', 'created_at'], name='cases_case_city_id_29cb7d_idx'),
+            model_name="case",
+            index=models.Index(fields=["city", "created_at"], name="cases_case_city_id_29cb7d_idx"),
         ),
         migrations.AddConstraint(
-            model_name='caseassignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('active', True)), fields=('case', 'organisation'), name='assignment_one_active_per_org'),
+            model_name="caseassignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("active", True)),
+                fields=("case", "organisation"),
+                name="assignment_one_active_per_org",
+            ),
         ),
     ]

@@ -78,15 +78,24 @@ def authorise(*, actor: Any, case: Case, transition: Transition) -> None:
     if not actor_can_see_case(actor, case):
         raise CaseNotFound(_("No case %(number)s that you can see.") % {"number": case.number})
     if acting_grant(actor, case, transition.roles, lead_only=transition.lead_only) is None:
+        # A department that worked on the case and acts on a state that has moved on (someone returned or
+        # re-dispatched it meanwhile) is told about the conflict rather than refused a role.
+        moved_on = transition.lead_only and case.status not in transition.sources
+        if moved_on and acting_grant(actor, case, transition.roles) is not None:
+            raise _conflict(case, transition)
         raise CasePermissionDenied(
             _("You may not %(action)s case %(number)s.")
             % {"action": transition.action, "number": case.number}
         )
     if case.status not in transition.sources:
-        raise CaseConflict(
-            _("Case %(number)s is %(status)s now, so it cannot be %(action)s; reload it to see what changed.")
-            % {"number": case.number, "status": case.get_status_display(), "action": transition.action}
-        )
+        raise _conflict(case, transition)
+
+
+def _conflict(case: Case, transition: Transition) -> CaseConflict:
+    return CaseConflict(
+        _("Case %(number)s is %(status)s now, so it cannot be %(action)s; reload it to see what changed.")
+        % {"number": case.number, "status": case.get_status_display(), "action": transition.action}
+    )
 
 
 def allowed_actions(*, actor: Any, case: Case) -> list[str]:
@@ -238,7 +247,6 @@ def case_dispatch(
         deadlines = dict(c.deadlines or {})
         deadlines["handle"] = {"due": due.isoformat(), "provisional": provisional, "met": None}
         c.deadlines = deadlines
-        c._active_org_ids = set(roles)
         return {"assisting": [o.pk for o in assist_orgs], "notify": [o.pk for o in notify_orgs], "note": note}
 
     return _run(case=case, action="dispatch", actor=actor, change=change)

@@ -6,58 +6,208 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('geo', '0001_initial'),
+        ("geo", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('command_centre', 'command centre'), ('department', 'department'), ('dispatched_agency', 'dispatched agency'), ('street_office', 'street internal office'), ('community_committee', 'community committee'), ('party_org', 'party organisation'), ('unit', 'unit'), ('property_company', 'property company'), ('homeowners_committee', "homeowners' committee")], max_length=32)),
-                ('code', models.CharField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('name_en', models.CharField(blank=True, max_length=200)),
-                ('dept_type', models.CharField(blank=True, db_index=True, max_length=40)),
-                ('party_level', models.CharField(blank=True, choices=[('committee', 'party committee'), ('general_branch', 'general branch'), ('branch', 'branch')], max_length=20)),
-                ('unit_kind', models.CharField(blank=True, choices=[('organ', 'government organ'), ('enterprise', 'enterprise'), ('public_institution', 'public institution'), ('social_org', 'social organisation')], max_length=24)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('attached_complex', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='party_orgs', to='geo.complex')),
-                ('attached_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='party_orgs', to='orgs.organisation')),
-                ('complexes', models.ManyToManyField(blank=True, related_name='organisations', to='geo.complex')),
-                ('jurisdiction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='organisations', to='geo.jurisdiction')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='orgs.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("command_centre", "command centre"),
+                            ("department", "department"),
+                            ("dispatched_agency", "dispatched agency"),
+                            ("street_office", "street internal office"),
+                            ("community_committee", "community committee"),
+                            ("party_org", "party organisation"),
+                            ("unit", "unit"),
+                            ("property_company", "property company"),
+                            ("homeowners_committee", "homeowners' committee"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=120)),
+                ("name_en", models.CharField(blank=True, max_length=200)),
+                ("dept_type", models.CharField(blank=True, db_index=True, max_length=40)),
+                (
+                    "party_level",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("committee", "party committee"),
+                            ("general_branch", "general branch"),
+                            ("branch", "branch"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "unit_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("organ", "government organ"),
+                            ("enterprise", "enterprise"),
+                            ("public_institution", "public institution"),
+                            ("social_org", "social organisation"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                (
+                    "attached_complex",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="party_orgs",
+                        to="geo.complex",
+                    ),
+                ),
+                (
+                    "attached_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="party_orgs",
+                        to="orgs.organisation",
+                    ),
+                ),
+                (
+                    "complexes",
+                    models.ManyToManyField(blank=True, related_name="organisations", to="geo.complex"),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="organisations",
+                        to="geo.jurisdiction",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="orgs.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Profile',
+            name="Profile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('display_name', models.CharField(blank=True, max_length=60)),
-                ('phone', models.CharField(blank=True, max_length=20)),
-                ('person', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("display_name", models.CharField(blank=True, max_length=60)),
+                ("phone", models.CharField(blank=True, max_length=20)),
+                (
+                    "person",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('resident', 'resident'), ('grid_worker', 'grid worker'), ('community_staff', 'community staff'), ('street_dispatcher', 'street dispatcher'), ('department_staff', 'department staff'), ('district_centre', 'district command centre'), ('city_centre', 'city command centre'), ('leader', 'leader'), ('admin', 'administrator')], max_length=24)),
-                ('active', models.BooleanField(default=True)),
-                ('node', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.jurisdiction')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='orgs.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("resident", "resident"),
+                            ("grid_worker", "grid worker"),
+                            ("community_staff", "community staff"),
+                            ("street_dispatcher", "street dispatcher"),
+                            ("department_staff", "department staff"),
+                            ("district_centre", "district command centre"),
+                            ("city_centre", "city command centre"),
+                            ("leader", "leader"),
+                            ("admin", "administrator"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "node",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.jurisdiction",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="orgs.organisation",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('person', 'role', 'node', 'organisation'), name='membership_unique'), models.CheckConstraint(condition=models.Q(models.Q(('organisation__isnull', False), ('role', 'department_staff')), models.Q(('role', 'department_staff'), _negated=True), _connector='OR'), name='membership_department_needs_org')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("person", "role", "node", "organisation"), name="membership_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("organisation__isnull", False), ("role", "department_staff")),
+                            models.Q(("role", "department_staff"), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="membership_department_needs_org",
+                    ),
+                ],
             },
         ),
     ]
