@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from chuishao.catalog.calendar_io import calendar_load_official
 from chuishao.catalog.services import catalog_load_defaults
 from chuishao.geo.importer import geo_import
 from django.contrib.auth.hashers import make_password
@@ -90,6 +91,7 @@ class City:
 
 def build_small_city() -> City:
     catalog_load_defaults(actor=SYSTEM)
+    calendar_load_official(actor=SYSTEM, years=[2025, 2026])
     geo_import(actor=SYSTEM, data=small_city_geojson())
     nodes = {j.code: j for j in Jurisdiction.objects.all()}
     city = nodes["110000"]

@@ -137,6 +137,10 @@ CHUISHAO_GRID_CODE_LAYOUT = tuple(
 )
 # A point closer than this to another jurisdiction's boundary is a boundary case (metres).
 CHUISHAO_BOUNDARY_DISTANCE_M = float(os.environ.get("CHUISHAO_BOUNDARY_DISTANCE_M", "30"))
+# A case near another jurisdiction of these kinds is a boundary case (streets whistle across them).
+CHUISHAO_BOUNDARY_CASE_KINDS = tuple(
+    os.environ.get("CHUISHAO_BOUNDARY_CASE_KINDS", "street,district").split(",")
+)
 # Import tolerances (metres / square metres): a child may stick out of its parent by this much,
 # grids may overlap by at most this area, a community may leave at most this area uncovered.
 CHUISHAO_IMPORT_EDGE_TOLERANCE_M = 0.5

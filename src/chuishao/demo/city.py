@@ -508,11 +508,26 @@ def demo_people(geo: dict, orgs: list[dict], *, seed: int = 2019) -> list[dict]:
         (f"district-leader-{districts[0]}", [_role("leader", node=districts[0])]),
     ]
     accounts += [(f"district-centre-{d}", [_role("district_centre", node=d)]) for d in districts]
+    # The street's dispatcher also works for the street office, and community staff for their residents'
+    # committee: cases the responsibility list gives to the street or community are led by them.
     accounts += [
-        (f"street-{s['code']}", [_role("street_dispatcher", node=s["code"])]) for s in _props(geo, "street")
+        (
+            f"street-{s['code']}",
+            [
+                _role("street_dispatcher", node=s["code"]),
+                _role("department_staff", organisation=f"ORG-{s['code']}-street_office"),
+            ],
+        )
+        for s in _props(geo, "street")
     ]
     accounts += [
-        (f"community-{c['code']}", [_role("community_staff", node=c["code"])])
+        (
+            f"community-{c['code']}",
+            [
+                _role("community_staff", node=c["code"]),
+                _role("department_staff", organisation=f"ORG-{c['code']}-community_committee"),
+            ],
+        )
         for c in _props(geo, "community")
     ]
     accounts += [(f"grid-{g['code']}", [_role("grid_worker", node=g["code"])]) for g in _props(geo, "grid")]

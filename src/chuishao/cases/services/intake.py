@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -164,7 +165,7 @@ def case_report(
             street_id=chain["street"],
             district_id=chain["district"],
             outside_grids=route is not None and route.outside,
-            boundary_case=bool(route is not None and route.boundary),
+            boundary_case=_is_boundary_case(route),
             nearby_jurisdictions=list(route.nearby) if route is not None else [],
             suggested_org=suggested,
             created_at=now,
@@ -206,6 +207,14 @@ def case_report(
             at=now,
         )
     return case
+
+
+def _is_boundary_case(route: Any) -> bool:
+    """Near another street or district (configurable): a neighbouring grid of the same community is not."""
+    if route is None or not route.nearby:
+        return False
+    kinds = settings.CHUISHAO_BOUNDARY_CASE_KINDS
+    return Jurisdiction.objects.filter(code__in=list(route.nearby), kind__in=kinds).exists()
 
 
 def clock_tz():

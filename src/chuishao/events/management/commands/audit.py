@@ -7,6 +7,7 @@ from chuishao.events.services import checkpoint_create
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []
     help = "Verify the event chains and checkpoints, or seal new events with a checkpoint."
 
     def add_arguments(self, parser):
