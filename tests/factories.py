@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
+
 from chuishao.catalog.calendar_io import calendar_load_official
 from chuishao.catalog.services import catalog_load_defaults
 from chuishao.geo.importer import geo_import
-from django.contrib.auth.hashers import make_password
-
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.actors import SYSTEM
 from chuishao.orgs.models import Organisation

@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from chuishao import clock
 from chuishao.cases.errors import CaseInvalid, CasePermissionDenied
 from chuishao.cases.models import Case, Status
-from chuishao.cases.services import case_report
 from chuishao.cases.selectors import cases_visible_to
+from chuishao.cases.services import case_report
 from chuishao.events.models import Event
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
