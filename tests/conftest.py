@@ -41,3 +41,11 @@ def _fresh_process_caches():
     yield
     work_calendar_invalidate()
     routing.routing_index_invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _huey_immediate(settings):
+    """Tasks run in the calling thread during tests."""
+    settings.HUEY.immediate = True
+    yield
+    settings.HUEY.immediate = False

@@ -7,9 +7,11 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from huey import RedisHuey, SqliteHuey
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("CHUISHAO_VAR", Path.cwd() / "var")).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = os.environ.get("CHUISHAO_DEBUG", "0") == "1"
 # The development key only ever serves the demo; production refuses to start without its own.
@@ -25,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "huey.contrib.djhuey",
     "chuishao.geo",
     "chuishao.orgs",
     "chuishao.catalog",
@@ -72,7 +75,6 @@ def _database() -> dict:
         db = dj_database_url.parse(url, conn_max_age=60)
         db.setdefault("OPTIONS", {})
         return db
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(VAR_DIR / "chuishao.sqlite3"),
@@ -121,6 +123,15 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Background work (Huey): SQLite next to the database by default, Redis in production. The durable
+# record is the events table; a lost queue message never loses what the events say must happen.
+REDIS_URL = os.environ.get("CHUISHAO_REDIS_URL", "").strip()
+HUEY = (
+    RedisHuey("chuishao", url=REDIS_URL)
+    if REDIS_URL
+    else SqliteHuey("chuishao", filename=str(VAR_DIR / "huey.sqlite3"))
+)
 
 LOGGING = {
     "version": 1,

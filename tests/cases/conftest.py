@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.factories import build_small_city, grid_centre
 
 

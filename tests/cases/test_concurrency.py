@@ -6,12 +6,12 @@ import threading
 
 import pytest
 from django.db import connection
-from tests.factories import build_small_city, grid_centre
 
 from chuishao.cases.errors import CaseConflict
 from chuishao.cases.models import Case, Status
 from chuishao.cases.services import case_act
 from chuishao.events.models import Event
+from tests.factories import build_small_city, grid_centre
 
 
 @pytest.mark.django_db(transaction=True)
