@@ -1,8 +1,23 @@
+"""Pages for people: residents report and follow, staff work their cases."""
+
 from django.urls import path
 
-from chuishao.web import views
+from chuishao.web.views import accounts, cases, public
 
 app_name = "web"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", accounts.home, name="home"),
+    path("login/", accounts.LoginView.as_view(), name="login"),
+    path("logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("cases/", cases.case_list_page, name="case_list"),
+    path("cases/<int:pk>/", cases.case_page, name="case_detail"),
+    path("cases/<int:pk>/act/<slug:action>/", cases.case_act_page, name="case_act"),
+    path("media/<int:pk>/", cases.case_media, name="media"),
+    path("report/", public.report, name="report"),
+    path("report/nearby/", public.report_nearby, name="report_nearby"),
+    path("geo/grids.geojson", public.grids_geojson, name="grids_geojson"),
+    path("follow/<str:number>/<str:token>/", public.follow, name="follow"),
+    path("follow/<str:number>/<str:token>/rate/", public.follow_rate, name="follow_rate"),
+    path("follow/<str:number>/<str:token>/media/<int:pk>/", public.follow_media, name="follow_media"),
+    path("my/", public.my_reports, name="my_reports"),
 ]

@@ -1,0 +1,106 @@
+/* Chuishao maps: no tiles (the city works offline), so grids are drawn on a plain background.
+ * data-kind="report": click or locate to set the point into #id_lat/#id_lng; grids from data-grids.
+ * data-kind="case": the case's point and grid from the #map-data JSON. */
+(function () {
+  "use strict";
+  var el = document.getElementById("map");
+  if (!el || typeof L === "undefined") return;
+  var map = L.map(el, { attributionControl: false, zoomSnap: 0.25 });
+  map.setView([39.9, 116.3], 12);
+  var gridStyle = { color: "#5b7083", weight: 1, fillColor: "#e8eef3", fillOpacity: 0.5 };
+
+  if (el.dataset.kind === "case") {
+    var data = JSON.parse(document.getElementById("map-data").textContent);
+    var layers = [];
+    if (data.grid) {
+      layers.push(L.geoJSON(data.grid, { style: { color: "#c0392b", weight: 2, fillOpacity: 0.08 } }).addTo(map));
+    }
+    if (data.point) layers.push(L.marker(data.point).addTo(map));
+    if (layers.length) map.fitBounds(L.featureGroup(layers).getBounds().pad(0.6), { maxZoom: 18 });
+    return;
+  }
+
+  var lat = document.getElementById("id_lat");
+  var lng = document.getElementById("id_lng");
+  var gridName = document.getElementById("grid-name");
+  var status = document.getElementById("locate-status");
+  var marker = null;
+  var grids = null;
+
+  function changed(input) {
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  function whichGrid(latlng) {
+    if (!grids || !gridName) return;
+    var name = "";
+    grids.eachLayer(function (layer) {
+      if (!name && layer.getBounds().contains(latlng)) name = layer.feature.properties.name;
+    });
+    gridName.textContent = name ? "▸ " + name : "";
+  }
+  function place(latlng, fromInputs) {
+    if (marker) marker.setLatLng(latlng);
+    else marker = L.marker(latlng).addTo(map);
+    if (!fromInputs) {
+      lat.value = latlng.lat.toFixed(6);
+      lng.value = latlng.lng.toFixed(6);
+      changed(lat);
+    }
+    whichGrid(latlng);
+  }
+  function fromInputs() {
+    var a = parseFloat(lat.value), b = parseFloat(lng.value);
+    if (isFinite(a) && isFinite(b) && Math.abs(a) <= 90 && Math.abs(b) <= 180) {
+      var ll = L.latLng(a, b);
+      place(ll, true);
+      if (!map.getBounds().contains(ll)) map.panTo(ll);
+    }
+  }
+
+  map.on("click", function (e) { place(e.latlng, false); });
+  lat.addEventListener("change", fromInputs);
+  lng.addEventListener("change", fromInputs);
+
+  fetch(el.dataset.grids, { credentials: "same-origin" })
+    .then(function (r) { return r.json(); })
+    .then(function (fc) {
+      grids = L.geoJSON(fc, {
+        style: gridStyle,
+        onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name, { sticky: true }); },
+      }).addTo(map);
+      // Clicks on a grid polygon set the point too.
+      grids.on("click", function (e) { place(e.latlng, false); });
+      if (fc.features.length) map.fitBounds(grids.getBounds());
+      fromInputs();
+    })
+    .catch(function () { /* the form still works with typed coordinates */ });
+
+  var locate = document.getElementById("locate");
+  if (locate) {
+    locate.addEventListener("click", function () {
+      if (!navigator.geolocation) {
+        status.textContent = locate.dataset.unavailable || "—";
+        return;
+      }
+      status.textContent = "…";
+      navigator.geolocation.getCurrentPosition(
+        function (pos) {
+          status.textContent = "";
+          var ll = L.latLng(pos.coords.latitude, pos.coords.longitude);
+          place(ll, false);
+          map.setView(ll, Math.max(map.getZoom(), 16));
+        },
+        function (err) { status.textContent = err.message; },
+        { enableHighAccuracy: true, timeout: 10000 }
+      );
+    });
+  }
+
+  var select = document.getElementById("id_category");
+  var hint = document.getElementById("category-hint");
+  function showHint() {
+    var opt = select.options[select.selectedIndex];
+    hint.textContent = (opt && opt.dataset.hint) || "";
+  }
+  if (select && hint) { select.addEventListener("change", showHint); showHint(); }
+})();

@@ -1,0 +1,1 @@
+"""Pages: thin interfaces that parse, check, call one service or selector, and render."""
