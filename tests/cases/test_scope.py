@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chuishao.cases.selectors import case_list, cases_visible_to, reporter_contact
 from chuishao.cases.services import case_act
 from chuishao.orgs.scopes import actor_can_see_case
@@ -68,3 +70,18 @@ def test_reporter_contact_masked_for_departments(city, report):
     }
     masked = reporter_contact(actor=city.people["um-a"], case=case)
     assert masked == {"name": "张*", "phone": "138****1234"}
+
+
+def test_follow_link_reaches_its_own_case_only(city, report):
+    from chuishao.cases.errors import CaseNotFound
+    from chuishao.orgs.actors import FollowLinkActor
+
+    mine, other = report(), report(by="resident2")
+    link = FollowLinkActor(case_id=mine.pk)
+    assert list(cases_visible_to(link)) == [mine]
+    assert actor_can_see_case(link, mine) and not actor_can_see_case(link, other)
+    for case in (mine, other):
+        case_act(case=case, action="file", actor=city.people["street-a"])
+    with pytest.raises(CaseNotFound):
+        case_act(case=other, action="withdraw", actor=link, reason="不是我的")
+    assert other.status == "reported"

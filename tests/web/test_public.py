@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.urls import reverse
 
 from chuishao.cases.models import Case, Satisfaction, Status
@@ -135,10 +134,6 @@ def test_follow_shows_the_timeline_without_staff_usernames(client, report, city)
     assert "13812341234" not in text
 
 
-@pytest.mark.xfail(
-    reason="orgs.scopes.acting_grant gives a SystemActor no grant: case_rate refuses the follow link",
-    raises=AssertionError,
-)
 def test_anonymous_reporter_rates_through_the_follow_link(client, city, report):
     case = closed(city, report(by="resident"))
     url = reverse("web:follow", args=[case.number, case.follow_token])

@@ -22,9 +22,26 @@ class SystemActor:
 SYSTEM = SystemActor()
 
 
+@dataclass(frozen=True)
+class FollowLinkActor:
+    """An anonymous reporter who proved, with the secret of the follow link, that a case is theirs.
+
+    It reaches that one case as its reporter would and nothing else; only interfaces that checked the
+    link's token create it.
+    """
+
+    case_id: int
+    label: str = "reporter via follow link"
+    pk: None = None
+    is_authenticated: bool = True
+
+    def __str__(self) -> str:
+        return self.label
+
+
 def actor_user_id(actor: Any) -> int | None:
     """The user id an event links to (None for the system or an API client without a user)."""
-    if isinstance(actor, SystemActor) or actor is None:
+    if isinstance(actor, SystemActor | FollowLinkActor) or actor is None:
         return None
     return getattr(actor, "pk", None)
 
@@ -32,7 +49,7 @@ def actor_user_id(actor: Any) -> int | None:
 def actor_label(actor: Any) -> str:
     if actor is None:
         return "anonymous"
-    if isinstance(actor, SystemActor):
+    if isinstance(actor, SystemActor | FollowLinkActor):
         return actor.label
     if getattr(actor, "is_anonymous", False):
         return "anonymous"

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
-from chuishao.orgs.actors import SystemActor
+from chuishao.orgs.actors import FollowLinkActor, SystemActor
 from chuishao.orgs.models import Membership, Role
 
 # The case column a node-scoped role is compared with, by the node's kind.
@@ -37,6 +37,8 @@ class Grant:
 
 def grants_of(actor: Any) -> tuple[Grant, ...]:
     """The actor's active memberships, read once per actor object."""
+    if isinstance(actor, FollowLinkActor):
+        return (Grant(Role.RESIDENT, None, None, None),)
     if actor is None or isinstance(actor, SystemActor) or not getattr(actor, "is_authenticated", False):
         return ()
     cached = getattr(actor, "_chuishao_grants", None)
@@ -81,6 +83,8 @@ def case_scope_q(actor: Any) -> Q | None:
         return Q()
     from chuishao.cases.models import CaseAssignment
 
+    if isinstance(actor, FollowLinkActor):
+        return Q(pk=actor.case_id)
     parts: list[Q] = []
     for grant in grants_of(actor):
         if grant.role == Role.RESIDENT:
@@ -107,6 +111,8 @@ def actor_can_see_case(actor: Any, case: Any) -> bool:
 
 
 def _reaches(actor: Any, grant: Grant, case: Any) -> bool:
+    if isinstance(actor, FollowLinkActor):
+        return grant.role == Role.RESIDENT and case.pk == actor.case_id
     if grant.role == Role.RESIDENT:
         return case.reporter_id is not None and case.reporter_id == actor.pk
     return grant_reaches(grant, case)

@@ -18,14 +18,11 @@ from chuishao.cases.models import Case, CaseMedia, Source, Status
 from chuishao.cases.selectors import case_duplicates_nearby, case_get_by_token, case_list, case_timeline
 from chuishao.cases.services import case_rate, case_report
 from chuishao.catalog.selectors import CatalogError, category_get
-from chuishao.orgs.actors import SystemActor
+from chuishao.orgs.actors import FollowLinkActor
 from chuishao.web.forms import RateForm, ReportForm
 from chuishao.web.presenters import expected_by, timeline
 from chuishao.web.reads import categories_grouped, grid_features
 from chuishao.web.views.common import action_message, media_response
-
-# The actor of a rating given through a follow link whose token was checked.
-FOLLOW_LINK_ACTOR = SystemActor(label="reporter via follow link")
 
 
 def follow_url(case: Case) -> str:
@@ -123,7 +120,7 @@ def follow_rate(request: HttpRequest, number: str, token: str) -> HttpResponse:
     try:
         case_rate(
             case=case,
-            actor=request.user if is_reporter else FOLLOW_LINK_ACTOR,
+            actor=request.user if is_reporter else FollowLinkActor(case_id=case.pk),
             satisfaction=d["satisfaction"],
             resolution=d["resolution"],
             comment=comment,
