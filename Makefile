@@ -44,6 +44,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/chuishao manage makemigrations --check --dry-run
 
 bench: setup

@@ -16,11 +16,11 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 
+from chuishao.actors import SYSTEM
 from chuishao.catalog.calendar_io import calendar_load_official
 from chuishao.catalog.services import catalog_load_defaults
 from chuishao.geo.importer import geo_import
 from chuishao.geo.models import Jurisdiction
-from chuishao.orgs.actors import SYSTEM
 from chuishao.orgs.models import Organisation
 from chuishao.orgs.services import membership_grant, organisation_upsert, person_create
 

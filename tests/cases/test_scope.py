@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from chuishao.cases.scopes import actor_can_see_case
 from chuishao.cases.selectors import case_list, cases_visible_to, reporter_contact
 from chuishao.cases.services import case_act
-from chuishao.orgs.scopes import actor_can_see_case
 
 GRIDS = ["110901001001001", "110901001001002", "110901001002001", "110902001001001", "110902001002002"]
 
@@ -73,8 +73,8 @@ def test_reporter_contact_masked_for_departments(city, report):
 
 
 def test_follow_link_reaches_its_own_case_only(city, report):
+    from chuishao.actors import FollowLinkActor
     from chuishao.cases.errors import CaseNotFound
-    from chuishao.orgs.actors import FollowLinkActor
 
     mine, other = report(), report(by="resident2")
     link = FollowLinkActor(case_id=mine.pk)

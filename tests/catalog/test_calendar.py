@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from chuishao.actors import SYSTEM
 from chuishao.catalog.calendar import (
     CalendarError,
     Deadline,
@@ -19,7 +20,6 @@ from chuishao.catalog.calendar import (
 from chuishao.catalog.calendar_io import calendar_load_official, work_schedule_set
 from chuishao.catalog.models import CalendarDay, DayKind, DaySource, TimeType
 from chuishao.geo.models import Jurisdiction, Kind
-from chuishao.orgs.actors import SYSTEM
 
 SH = ZoneInfo("Asia/Shanghai")
 WD, WH = TimeType.WORKING_DAYS, TimeType.WORKING_HOURS

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from chuishao.actors import SYSTEM
 from chuishao.catalog.calendar import work_calendar, work_calendar_invalidate
 from chuishao.catalog.calendar_io import (
     CalendarImportError,
@@ -21,7 +22,6 @@ from chuishao.catalog.calendar_io import (
 from chuishao.catalog.models import CalendarDay, CalendarYear, DayKind, DaySource, WorkSchedule
 from chuishao.events.models import Event
 from chuishao.geo.models import Jurisdiction, Kind
-from chuishao.orgs.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from chuishao.actors import SYSTEM
 from chuishao.catalog.models import Responsibility
 from chuishao.catalog.selectors import CatalogError, category_get, responsible_org_for
 from chuishao.catalog.services import catalog_load_defaults, responsibility_set
 from chuishao.events.models import Event
 from chuishao.geo.models import Jurisdiction
-from chuishao.orgs.actors import SYSTEM
 from chuishao.orgs.models import Organisation
 
 pytestmark = pytest.mark.django_db

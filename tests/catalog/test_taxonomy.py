@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from chuishao.actors import SYSTEM
 from chuishao.catalog.models import Category, Responsibility, StageDeadline
 from chuishao.catalog.selectors import (
     FALLBACK_DEADLINE,
@@ -19,7 +20,6 @@ from chuishao.catalog.selectors import (
 )
 from chuishao.catalog.services import catalog_load_defaults
 from chuishao.events.models import Event
-from chuishao.orgs.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 

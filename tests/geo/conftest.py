@@ -14,9 +14,9 @@ import copy
 
 import pytest
 
+from chuishao.actors import SYSTEM
 from chuishao.geo.importer import geo_import
 from chuishao.geo.routing import routing_index_invalidate
-from chuishao.orgs.actors import SYSTEM
 
 LNG0, LAT0 = 116.30, 39.90
 W, H = 0.00117, 0.0009  # one grid: about 100 m × 100 m

@@ -7,8 +7,8 @@ import json
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from tests.geo.conftest import CITY, COMMUNITIES, DISTRICTS, STREETS, feature, grid_code, rect
 
+from chuishao.actors import SYSTEM
 from chuishao.events.models import Event
 from chuishao.geo.errors import GeoImportError
 from chuishao.geo.importer import Node, geo_import, validate_feature_collection
@@ -20,7 +20,7 @@ from chuishao.geo.selectors import (
     jurisdiction_get_by_code,
     jurisdiction_subtree_ids,
 )
-from chuishao.orgs.actors import SYSTEM
+from tests.geo.conftest import CITY, COMMUNITIES, DISTRICTS, STREETS, feature, grid_code, rect
 
 GRID_A1 = grid_code("A", 1)
 

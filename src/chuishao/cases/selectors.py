@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from chuishao import clock
 from chuishao.cases.errors import CaseNotFound
 from chuishao.cases.models import Case
+from chuishao.cases.scopes import case_scope_q
 from chuishao.cases.transitions import TERMINAL
 from chuishao.events.models import Event
 from chuishao.orgs.models import Role
-from chuishao.orgs.scopes import case_scope_q, roles_of
+from chuishao.orgs.scopes import roles_of
 
 # Roles that need the reporter's contact details to do their work (callbacks, on-site verification).
 CONTACT_ROLES = {

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chuishao import clock
+from chuishao.actors import SYSTEM
 from chuishao.cases.errors import CaseError
 from chuishao.cases.models import Case, Source, Status
 from chuishao.cases.services import case_act, case_report
@@ -29,7 +30,6 @@ from chuishao.events.models import Event
 from chuishao.events.services import checkpoint_create, event_append
 from chuishao.geo.importer import geo_import
 from chuishao.geo.models import Complex, Jurisdiction
-from chuishao.orgs.actors import SYSTEM
 from chuishao.orgs.models import Membership, Organisation, Role
 from chuishao.orgs.services import membership_grant, organisation_upsert, person_create
 

@@ -13,9 +13,9 @@ from django.conf import settings
 from django.db import transaction
 
 from chuishao import clock
+from chuishao.actors import actor_label, actor_user_id
 from chuishao.events.chain import GENESIS, canonical, event_hash, range_digest, sign
 from chuishao.events.models import ChainHead, Checkpoint, Event
-from chuishao.orgs.actors import actor_label, actor_user_id
 
 # Events younger than this are left for the next checkpoint, so that a transaction still open
 # with a lower id cannot commit into a range that is already sealed.

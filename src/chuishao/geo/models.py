@@ -88,3 +88,6 @@ class GeoRevision(models.Model):
 
     created_at = models.DateTimeField()
     summary = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return f"revision {self.pk}: {self.summary}"

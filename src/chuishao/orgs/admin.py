@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from chuishao.orgs.actors import SYSTEM
+from chuishao.actors import SYSTEM
 from chuishao.orgs.models import Membership, Organisation, Profile
 from chuishao.orgs.services import membership_grant, membership_revoke
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from chuishao import clock
+from chuishao.actors import SystemActor
 from chuishao.cases.deadlines import enter_stage
 from chuishao.cases.errors import CaseInvalid, CasePermissionDenied
 from chuishao.cases.models import Case, CaseMedia, Nature, Priority, Source, Status
@@ -26,7 +27,6 @@ from chuishao.catalog.selectors import category_get, responsible_org_for
 from chuishao.events.services import event_append
 from chuishao.geo.models import Jurisdiction, Kind
 from chuishao.geo.routing import routing_index
-from chuishao.orgs.actors import SystemActor
 from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import grants_of
 

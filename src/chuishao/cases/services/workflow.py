@@ -21,10 +21,10 @@ from chuishao.cases.deadlines import enter_stage, meet_stage, stage_due
 from chuishao.cases.errors import CaseConflict, CaseInvalid, CaseNotFound, CasePermissionDenied
 from chuishao.cases.models import AssignmentRole, Case, CaseAssignment, CaseMedia, Resolution, Satisfaction
 from chuishao.cases.models import Status as S
+from chuishao.cases.scopes import acting_grant, actor_can_see_case
 from chuishao.cases.transitions import STAGE_OF_STATUS, TABLE, TERMINAL, Transition
 from chuishao.events.services import event_append
 from chuishao.orgs.models import Organisation
-from chuishao.orgs.scopes import acting_grant, actor_can_see_case
 
 # Columns an event's before/after show, beyond the status.
 TRACKED = (

@@ -5,100 +5,255 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('geo', '0001_initial'),
-        ('orgs', '0001_initial'),
+        ("geo", "0001_initial"),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarYear',
+            name="CalendarYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveIntegerField(unique=True)),
-                ('loaded_from', models.CharField(max_length=120)),
-                ('loaded_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveIntegerField(unique=True)),
+                ("loaded_from", models.CharField(max_length=120)),
+                ("loaded_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('component', 'component (部件)'), ('event', 'event (事件)')], max_length=16)),
-                ('code', models.CharField(max_length=8)),
-                ('name', models.CharField(max_length=60)),
-                ('name_en', models.CharField(blank=True, max_length=120)),
-                ('hint', models.CharField(blank=True, help_text='plain-language hint for residents', max_length=200)),
-                ('filing_standard', models.TextField(blank=True)),
-                ('closing_standard', models.TextField(blank=True)),
-                ('active', models.BooleanField(default=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='catalog.category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("component", "component (部件)"), ("event", "event (事件)")], max_length=16
+                    ),
+                ),
+                ("code", models.CharField(max_length=8)),
+                ("name", models.CharField(max_length=60)),
+                ("name_en", models.CharField(blank=True, max_length=120)),
+                (
+                    "hint",
+                    models.CharField(
+                        blank=True, help_text="plain-language hint for residents", max_length=200
+                    ),
+                ),
+                ("filing_standard", models.TextField(blank=True)),
+                ("closing_standard", models.TextField(blank=True)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="catalog.category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'categories',
-                'ordering': ['kind', 'code'],
+                "verbose_name_plural": "categories",
+                "ordering": ["kind", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Responsibility',
+            name="Responsibility",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('city', 'city'), ('district', 'district'), ('street', 'street'), ('community', 'community')], max_length=16)),
-                ('dept_type', models.CharField(max_length=40)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responsibilities', to='catalog.category')),
-                ('city', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='geo.jurisdiction')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("city", "city"),
+                            ("district", "district"),
+                            ("street", "street"),
+                            ("community", "community"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("dept_type", models.CharField(max_length=40)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="responsibilities",
+                        to="catalog.category",
+                    ),
+                ),
+                (
+                    "city",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="geo.jurisdiction",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'responsibilities',
+                "verbose_name_plural": "responsibilities",
             },
         ),
         migrations.CreateModel(
-            name='StageDeadline',
+            name="StageDeadline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stage', models.CharField(choices=[('verify', 'verify a public report'), ('dispatch', 'file and dispatch'), ('accept', 'department signs for the case'), ('onsite', 'on site'), ('handle', 'handle'), ('check', 'check the finished work')], max_length=16)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=7)),
-                ('time_type', models.CharField(choices=[('clock_hours', 'clock hours, round the clock'), ('working_hours', 'working hours'), ('working_days', 'working days'), ('natural_days', 'natural days')], max_length=16)),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='deadlines', to='catalog.category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("verify", "verify a public report"),
+                            ("dispatch", "file and dispatch"),
+                            ("accept", "department signs for the case"),
+                            ("onsite", "on site"),
+                            ("handle", "handle"),
+                            ("check", "check the finished work"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=7)),
+                (
+                    "time_type",
+                    models.CharField(
+                        choices=[
+                            ("clock_hours", "clock hours, round the clock"),
+                            ("working_hours", "working hours"),
+                            ("working_days", "working days"),
+                            ("natural_days", "natural days"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deadlines",
+                        to="catalog.category",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='WorkSchedule',
+            name="WorkSchedule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('periods', models.JSONField(default=list)),
-                ('city', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='geo.jurisdiction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("periods", models.JSONField(default=list)),
+                (
+                    "city",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="geo.jurisdiction",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('kind', models.CharField(choices=[('holiday', 'holiday (no work)'), ('workday', 'adjusted working day (调休)')], max_length=10)),
-                ('name', models.CharField(blank=True, max_length=60)),
-                ('source', models.CharField(choices=[('official', 'official (State Council)'), ('city', "city's own")], default='official', max_length=10)),
-                ('city', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='geo.jurisdiction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("holiday", "holiday (no work)"),
+                            ("workday", "adjusted working day (调休)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=60)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("official", "official (State Council)"), ("city", "city's own")],
+                        default="official",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "city",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="geo.jurisdiction",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date'],
-                'constraints': [models.UniqueConstraint(fields=('date', 'source', 'city'), name='calendar_day_unique')],
+                "ordering": ["date"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("date", "source", "city"), name="calendar_day_unique")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.UniqueConstraint(fields=('kind', 'code'), name='category_kind_code_unique'),
+            model_name="category",
+            constraint=models.UniqueConstraint(fields=("kind", "code"), name="category_kind_code_unique"),
         ),
         migrations.AddConstraint(
-            model_name='responsibility',
-            constraint=models.UniqueConstraint(fields=('category', 'level', 'city'), name='responsibility_unique'),
+            model_name="responsibility",
+            constraint=models.UniqueConstraint(
+                fields=("category", "level", "city"), name="responsibility_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stagedeadline',
-            constraint=models.UniqueConstraint(fields=('category', 'stage'), name='stage_deadline_unique'),
+            model_name="stagedeadline",
+            constraint=models.UniqueConstraint(fields=("category", "stage"), name="stage_deadline_unique"),
         ),
     ]

@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from chuishao import clock
+from chuishao.actors import FollowLinkActor
 from chuishao.cases.errors import CaseError, CaseNotFound
 from chuishao.cases.models import Case, CaseMedia, Source, Status
 from chuishao.cases.selectors import case_duplicates_nearby, case_get_by_token, case_list, case_timeline
 from chuishao.cases.services import case_rate, case_report
 from chuishao.catalog.selectors import CatalogError, category_get
-from chuishao.orgs.actors import FollowLinkActor
 from chuishao.web.forms import RateForm, ReportForm
 from chuishao.web.presenters import expected_by, timeline
 from chuishao.web.reads import categories_grouped, grid_features

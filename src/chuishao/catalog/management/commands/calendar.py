@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from chuishao.actors import SYSTEM
 from chuishao.catalog.calendar import work_calendar
 from chuishao.catalog.calendar_io import CalendarImportError, calendar_import, calendar_load_official
 from chuishao.catalog.models import DayKind, DaySource
 from chuishao.geo.models import Jurisdiction, Kind
-from chuishao.orgs.actors import SYSTEM
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
+from chuishao.actors import SYSTEM
 from chuishao.catalog.models import Level
 from chuishao.catalog.selectors import category_list, dept_types
 from chuishao.catalog.services import catalog_load_defaults
-from chuishao.orgs.actors import SYSTEM
 
 # Widest first, as a reader scans an owner list.
 LEVEL_ORDER = {level: i for i, level in enumerate(Level.values)}

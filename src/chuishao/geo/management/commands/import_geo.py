@@ -11,9 +11,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from chuishao.actors import SYSTEM
 from chuishao.geo.errors import GeoImportError, Problem
 from chuishao.geo.importer import geo_import, validate_feature_collection
-from chuishao.orgs.actors import SYSTEM
 
 
 class Command(BaseCommand):

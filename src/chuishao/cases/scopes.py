@@ -1,0 +1,104 @@
+"""What a person's memberships let them reach among cases: the scope of every case read and write.
+
+A membership scoped to a node reaches every case located under that node; department staff reach
+the cases their organisation leads, assists or once worked on; a resident reaches the cases they
+reported; a follow link reaches its one case.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+
+from chuishao.actors import FollowLinkActor, SystemActor
+from chuishao.cases.models import CaseAssignment
+from chuishao.orgs.models import Role
+from chuishao.orgs.scopes import Grant, grants_of
+
+# The case column a node-scoped role is compared with, by the node's kind.
+NODE_COLUMN = {
+    "city": "city_id",
+    "district": "district_id",
+    "street": "street_id",
+    "community": "community_id",
+    "grid": "grid_id",
+}
+CENTRE_ROLES = {Role.STREET_DISPATCHER, Role.DISTRICT_CENTRE, Role.CITY_CENTRE}
+
+
+def grant_reaches(grant: Grant, case: Any) -> bool:
+    """Whether this grant's scope covers the case (not whether its role may act on it)."""
+    if grant.role == Role.RESIDENT:
+        return False  # a resident's reach depends on who they are: see ``_reaches``
+    if grant.role == Role.DEPARTMENT_STAFF:
+        return grant.organisation_id is not None and grant.organisation_id in _case_org_ids(case)
+    if grant.node_id is None or grant.node_kind not in NODE_COLUMN:
+        return False
+    return getattr(case, NODE_COLUMN[grant.node_kind]) == grant.node_id
+
+
+def _case_org_ids(case: Any) -> set[int]:
+    """Organisations that lead the case or were ever assigned to it (a department that returned a case
+    still sees what it returned: the record of the dispute is theirs too)."""
+    ids = {case.lead_org_id} if case.lead_org_id else set()
+    cached = getattr(case, "_worked_org_ids", None)
+    if cached is None:
+        cached = set(case.assignments.values_list("organisation_id", flat=True))
+        case._worked_org_ids = cached
+    return ids | cached
+
+
+def case_scope_q(actor: Any) -> Q | None:
+    """A filter on ``cases.Case`` matching exactly the cases the actor may see; None means nothing."""
+    if isinstance(actor, SystemActor):
+        return Q()
+    if isinstance(actor, FollowLinkActor):
+        return Q(pk=actor.case_id)
+    parts: list[Q] = []
+    for grant in grants_of(actor):
+        if grant.role == Role.RESIDENT:
+            parts.append(Q(reporter_id=actor.pk))
+        elif grant.role == Role.DEPARTMENT_STAFF and grant.organisation_id:
+            assigned = CaseAssignment.objects.filter(
+                case_id=OuterRef("pk"), organisation_id=grant.organisation_id
+            )
+            parts.append(Q(lead_org_id=grant.organisation_id) | Q(Exists(assigned)))
+        elif grant.node_id and grant.node_kind in NODE_COLUMN:
+            parts.append(Q(**{NODE_COLUMN[grant.node_kind]: grant.node_id}))
+    if not parts:
+        return None
+    q = parts[0]
+    for part in parts[1:]:
+        q |= part
+    return q
+
+
+def actor_can_see_case(actor: Any, case: Any) -> bool:
+    if isinstance(actor, SystemActor):
+        return True
+    return any(_reaches(actor, grant, case) for grant in grants_of(actor))
+
+
+def _reaches(actor: Any, grant: Grant, case: Any) -> bool:
+    if isinstance(actor, FollowLinkActor):
+        return grant.role == Role.RESIDENT and case.pk == actor.case_id
+    if grant.role == Role.RESIDENT:
+        return case.reporter_id is not None and case.reporter_id == actor.pk
+    return grant_reaches(grant, case)
+
+
+def acting_grant(
+    actor: Any, case: Any, roles: frozenset[str] | set[str], *, lead_only: bool = False
+) -> Grant | None:
+    """The first of the actor's grants with one of ``roles`` whose scope covers the case."""
+    for grant in grants_of(actor):
+        if grant.role not in roles:
+            continue
+        if grant.role == Role.DEPARTMENT_STAFF and lead_only:
+            if grant.organisation_id and grant.organisation_id == case.lead_org_id:
+                return grant
+            continue
+        if _reaches(actor, grant, case):
+            return grant
+    return None
