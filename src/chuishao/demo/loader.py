@@ -213,6 +213,10 @@ def load_history(*, days: int = 120, cases: int = 1200, seed: int = 2019, log: C
             reporter = SYSTEM
         if reporter is None or worker is None or dispatcher is None:
             continue
+        # A grid worker's own patrol report has no caller; residents and hotline callers leave contacts.
+        caller = source != Source.GRID_PATROL
+        caller_name = rng.choice(["张先生", "李女士", "王阿姨", "刘师傅", ""]) if caller else ""
+        caller_phone = f"139{rng.randint(10000000, 99999999)}" if caller else ""
         description = DESCRIPTIONS.get(category.name, f"{category.name}：{category.hint or '请尽快处理'}")
         with clock.frozen(at):
             case = case_report(
@@ -223,10 +227,8 @@ def load_history(*, days: int = 120, cases: int = 1200, seed: int = 2019, log: C
                 lat=lat,
                 lng=lng,
                 address=f"{grid.name}附近",
-                reporter_name=rng.choice(["张先生", "李女士", "王阿姨", "刘师傅", ""]),
-                reporter_phone=f"139{rng.randint(10000000, 99999999)}"
-                if source != Source.GRID_PATROL
-                else "",
+                reporter_name=caller_name,
+                reporter_phone=caller_phone,
             )
         made += 1
         _play(case, rng=rng, at=at, cast=cast, worker=worker, dispatcher=dispatcher, centre=city_centre)
