@@ -5,6 +5,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from chuishao.actors import SYSTEM
+from chuishao.geo.importer import geo_import
+from chuishao.geo.models import Jurisdiction
+from chuishao.geo.routing import ON_EDGE_M, GridRow, RoutingIndex, routing_index
 from tests.geo.conftest import (
     COMMUNITIES,
     DISTRICTS,
@@ -18,11 +23,6 @@ from tests.geo.conftest import (
     lng,
     rect,
 )
-
-from chuishao.geo.importer import geo_import
-from chuishao.geo.models import Jurisdiction
-from chuishao.geo.routing import ON_EDGE_M, GridRow, RoutingIndex, routing_index
-from chuishao.orgs.actors import SYSTEM
 
 # Metres per degree at the test city, for placing points by distance (the projection's own scale).
 M_PER_DEG_LAT = 111_195.0
@@ -163,3 +163,43 @@ def test_the_index_is_rebuilt_when_the_revision_changes(city, settings):
 def test_grid_sizes_in_the_fixture_are_about_100_m():
     assert 99 < W * M_PER_DEG_LNG < 101
     assert 99 < H * M_PER_DEG_LAT < 101
+
+
+# Overlapping rectangles with odd hierarchies: shared, missing and repeated codes at every level, so
+# the batch's shortcuts (prebuilt suffixes) and its full merge are both exercised against ``route``.
+_codes = st.sampled_from(["", "x", "y"])
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    grids=st.lists(
+        st.tuples(
+            st.integers(0, 3),
+            st.integers(0, 3),
+            st.integers(1, 2),
+            st.integers(1, 2),
+            _codes,
+            _codes,
+            _codes,
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    points=st.lists(st.tuples(st.floats(-0.5, 5.5), st.floats(-0.5, 5.5)), min_size=1, max_size=30),
+)
+def test_route_many_agrees_with_route_on_overlaps_and_odd_hierarchies(grids, points):
+    rows = [
+        GridRow(
+            id=k + 1,
+            code=f"g{k}",
+            boundary=rect(c, r, c + w, r + h),
+            district_code=dc,
+            street_code=dc + sc if sc else "",
+            community_code=cc,
+        )
+        for k, (c, r, w, h, dc, sc, cc) in enumerate(grids)
+    ]
+    index = RoutingIndex.build(rows, boundary_distance_m=30)
+    lats = [lat(r) for _, r in points]
+    lngs = [lng(c) for c, _ in points]
+    assert index.route_many(lats, lngs) == [index.route(a, b) for a, b in zip(lats, lngs, strict=True)]

@@ -20,8 +20,10 @@ edge both grids contain the point; the lowest grid code wins (grids are indexed 
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
+import itertools
 import math
 import threading
 import time
@@ -46,6 +48,11 @@ BUCKET_SCALE = 0.5
 MAX_BUCKETS = 4_000_000
 # Nearby codes are ordered district, street, community, grid (then by code).
 LEVELS = ("district", "street", "community", "grid")
+# A grid's levels as bits, district highest; ``SUFFIX_OF[m]`` is the smallest run of trailing levels
+# (grid, community+grid, ...) holding the levels in ``m``, and ``FIRST_LEVEL[m]`` where that run starts.
+LEVEL_BITS = np.array([8, 4, 2, 1], dtype=np.int64)
+SUFFIX_OF = np.array([0, 1, 3, 3, 7, 7, 7, 7, 15, 15, 15, 15, 15, 15, 15, 15], dtype=np.int64)
+FIRST_LEVEL = np.array([4, 3, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0], dtype=np.int64)
 
 
 class Route(NamedTuple):
@@ -151,11 +158,16 @@ class RoutingIndex:
         dx, dy = x2 - x1, y2 - y1
         length2 = dx * dx + dy * dy
         inv_length2 = np.divide(1.0, length2, out=np.zeros_like(length2), where=length2 > 0)
-        self._segments = np.column_stack([x1, y1, y2, dx, dy, inv_length2])
+        # x per unit of y along the segment, for the crossing test (only read where it straddles).
+        slope = np.divide(dx, dy, out=np.zeros_like(dy), where=dy != 0)
+        # One contiguous array per column: the batch gathers each with ``np.take``.
+        self._sx1, self._sy1, self._sy2 = (np.ascontiguousarray(a) for a in (x1, y1, y2))
+        self._sdx, self._sdy = np.ascontiguousarray(dx), np.ascontiguousarray(dy)
+        self._sinv, self._sslope = inv_length2, slope
         self._seg_count = np.bincount(seg_grid, minlength=len(polygons))
         self._seg_start = np.cumsum(self._seg_count) - self._seg_count
         # Python copies for the single-point path: indexing lists beats indexing numpy per item.
-        seg_list = [tuple(s) for s in self._segments.tolist()]
+        seg_list = [tuple(s) for s in np.column_stack([x1, y1, y2, dx, dy, inv_length2, slope]).tolist()]
         self._seg_py = tuple(
             tuple(seg_list[s : s + c])
             for s, c in zip(self._seg_start.tolist(), self._seg_count.tolist(), strict=True)
@@ -176,20 +188,50 @@ class RoutingIndex:
         levels = np.full((len(rows), len(LEVELS)), -1, dtype=np.int64)
         interior: list[Route] = []
         edge_prefix: list[tuple] = []
+        shared: dict[Any, Any] = {}
         for g, r in enumerate(rows):
             for level, code in enumerate((r.district_code, r.street_code, r.community_code, r.code)):
                 if code:
                     levels[g, level] = number[(level, code)]
+            # Equal ancestor ids share one object: less memory, and a batch building thousands of
+            # routes touches a few hot objects instead of one cold one per grid.
             base = Route(
-                r.id, r.code, r.community_id, r.street_id, r.district_id, r.city_id, False, False, ()
+                r.id,
+                r.code,
+                *(shared.setdefault(v, v) for v in (r.community_id, r.street_id, r.district_id, r.city_id)),
+                False,
+                False,
+                (),
             )
             interior.append(base)
             edge_prefix.append((*base[:7], True))
         self._levels = levels
         self._levels_py = tuple(tuple(v for v in row if v >= 0) for row in levels.tolist())
+        # One more row of "no node at any level" for points in no grid (own index -1).
+        self._levels_ext = np.vstack([levels, np.full((1, len(LEVELS)), -1, dtype=np.int64)])
+        self._level_mask = (levels >= 0).astype(np.int64) @ LEVEL_BITS
+        # The nearby codes a single other grid adds are, in a well-formed hierarchy, that grid's
+        # chain from the first level where it parts from the point's own grid: once the districts
+        # differ, so do the streets, communities and grids. Those suffixes are prebuilt per grid
+        # (shared tuples, so a point with one neighbour builds only its route); a point whose
+        # neighbours do not fit the pattern is merged in full (``_route_chunk``).
+        suffix: list[tuple[str, ...]] = []
+        for row in levels.tolist():
+            tail: tuple[str, ...] = ()
+            tails = []
+            for node in reversed(row):
+                if node >= 0:
+                    tail = (self._node_codes[node], *tail)
+                tails.append(tail)
+            suffix.extend(reversed(tails))
+        self._suffix = tuple(suffix)
         self._interior = tuple(interior)
         self._edge_prefix = tuple(edge_prefix)
         self._edge = tuple(_route_new(Route, (*prefix, ())) for prefix in edge_prefix)
+        # Prebuilt routes by number: own grid g (interior), size + g (edge), 2 * size (outside).
+        self._prebuilt = (*self._interior, *self._edge, OUTSIDE)
+        # Route prefixes by own grid, with -1 (no grid) the last: outside, but near some grid.
+        self._prefix_table = (*self._edge_prefix, OUTSIDE_NEAR_PREFIX)
 
     def _build_buckets(self) -> None:
         # Candidates come from a uniform bucket grid over the grown envelopes, stored as flat arrays
@@ -310,62 +352,122 @@ class RoutingIndex:
         return out
 
     def _route_chunk(self, x: np.ndarray, y: np.ndarray) -> list[Route]:
-        n = len(x)
+        n, size = len(x), self.size
         d = self.boundary_distance_m
         pi, gi = self._candidates(x, y)
+        inside, dist2 = self._pairs_vs_segments(x, y, pi, gi)
 
-        # Every candidate (point, grid) pair expanded to (point, segment) rows.
-        count = self._seg_count[gi]
-        pair_start = np.cumsum(count) - count
-        row_pair = np.repeat(np.arange(len(pi)), count)
-        seg = np.arange(int(count.sum())) - np.repeat(pair_start - self._seg_start[gi], count)
-        x1, y1, y2, dx, dy, inv_length2 = self._segments[seg].T
-        px, py = np.repeat(x[pi], count), np.repeat(y[pi], count)
-        inside, dist2 = _points_vs_segments(px, py, x1, y1, y2, dx, dy, inv_length2, pair_start)
-        del row_pair
-
+        # The own grid is the first containing candidate: candidates are in grid order per point.
         contains = inside | (dist2 <= ON_EDGE_M * ON_EDGE_M)
-        none = np.iinfo(np.int64).max
-        own = np.full(n, none, dtype=np.int64)
-        np.minimum.at(own, pi[contains], gi[contains])
+        cp, cg = pi[contains], gi[contains]
+        first = np.ones(len(cp), dtype=bool)
+        np.not_equal(cp[1:], cp[:-1], out=first[1:])
+        own = np.full(n, -1, dtype=np.int64)
+        own[cp[first]] = cg[first]
         is_own = gi == own[pi]
         near = dist2 <= d * d
         boundary = np.zeros(n, dtype=bool)
         boundary[pi[is_own & near]] = True
         other = ~is_own & (contains | near)
 
-        # Points with no other grid nearby are one of two prebuilt routes of their grid.
-        interior, edge = self._interior, self._edge
-        out = [
-            OUTSIDE if g == none else (edge[g] if b else interior[g])
-            for g, b in zip(own.tolist(), boundary.tolist(), strict=True)
-        ]
+        # Every point starts as one of the prebuilt routes: its grid's interior or edge, or outside.
+        number = np.where(own >= 0, own + size * boundary, 2 * size)
+        out = list(map(self._prebuilt.__getitem__, number.tolist()))
         op, og = pi[other], gi[other]
         if not len(op):
             return out
-        # Nearby jurisdictions, all in numpy: every level of each other grid whose node differs from
-        # the point's own grid at that level, deduplicated and sorted per point by node number.
+
+        # Points with other grids near get a new route: their own grid's edge prefix (or the
+        # outside one) and the nearby codes: every level of each other grid whose node differs from
+        # the point's own grid at that level.
         own_of = own[op]
-        outside = own_of == none
         their = self._levels[og]
-        mine = np.where(outside[:, None], -1, self._levels[np.where(outside, 0, own_of)])
-        differs = (their != mine) & (their >= 0)
-        rows, cols = np.nonzero(differs)
-        keys = np.sort(op[rows] * len(self._node_codes) + their[rows, cols])
-        keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
-        points, nodes = np.divmod(keys, len(self._node_codes))
-        cuts = np.flatnonzero(np.diff(points)) + 1
-        starts = np.concatenate([[0], cuts]).tolist()
-        ends = np.concatenate([cuts, [len(points)]]).tolist()
+        differs = (their != self._levels_ext[own_of]) & (their >= 0)
+        mask = differs.astype(np.int64) @ LEVEL_BITS
+        others = np.bincount(op, minlength=n)
+        # One other grid parting from the own grid at some level and differing on every level
+        # below: its prebuilt suffix is the answer. Anything else is merged in full.
+        simple = (others[op] == 1) & (mask != 0) & (mask == (self._level_mask[og] & SUFFIX_OF[mask]))
+        sp = op[simple]
+        suffix_of = og[simple] * len(LEVELS) + FIRST_LEVEL[mask[simple]]
+
+        hard = ~simple
+        hp = op[hard]
+        rows, cols = np.nonzero(differs[hard])
+        total = len(self._node_codes)
+        keys = np.unique(hp[rows] * total + their[hard][rows, cols])  # sorted: point, then node
+        points, nodes = np.divmod(keys, total)
+        merged = np.flatnonzero(np.bincount(hp, minlength=n))  # every such point, even with no code
+        starts = np.searchsorted(points, merged, side="left").tolist()
+        ends = np.searchsorted(points, merged, side="right").tolist()
         code_list = self._node_codes_arr[nodes].tolist()
-        own_list = own.tolist()
-        prefixes = self._edge_prefix
+
+        prefixes, suffixes = self._prefix_table, self._suffix
         with _collector_paused():
-            for p, a, b in zip(points[starts].tolist(), starts, ends, strict=True):
-                g = own_list[p]
-                prefix = OUTSIDE_NEAR_PREFIX if g == none else prefixes[g]
-                out[p] = _route_new(Route, (*prefix, tuple(code_list[a:b])))
+            # C-level iteration only: a 9-tuple from prefix + (nearby,), typed as a Route.
+            simple_routes = map(
+                _route_new,
+                itertools.repeat(Route),
+                map(
+                    tuple.__add__,
+                    map(prefixes.__getitem__, own[sp].tolist()),
+                    zip(map(suffixes.__getitem__, suffix_of.tolist())),
+                ),
+            )
+            collections.deque(map(out.__setitem__, sp.tolist(), simple_routes), maxlen=0)
+            merged_routes = map(
+                _route_new,
+                itertools.repeat(Route),
+                map(
+                    tuple.__add__,
+                    map(prefixes.__getitem__, own[merged].tolist()),
+                    zip(map(tuple, map(code_list.__getitem__, map(slice, starts, ends)))),
+                ),
+            )
+            collections.deque(map(out.__setitem__, merged.tolist(), merged_routes), maxlen=0)
         return out
+
+    def _pairs_vs_segments(
+        self, x: np.ndarray, y: np.ndarray, pi: np.ndarray, gi: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``_point_vs_segments`` for (point, grid) pairs grouped by point: every pair expanded to
+        one row per segment of the grid, then reduced per pair. Same formulas, same order."""
+        count = self._seg_count[gi]
+        ends = np.cumsum(count)
+        rows = int(ends[-1]) if len(ends) else 0
+        if rows == 0:
+            return np.zeros(len(pi), dtype=bool), np.full(len(pi), np.inf)
+        pair_start = ends - count
+        seg = np.repeat(self._seg_start[gi] - pair_start, count)
+        seg += np.arange(rows)
+        y1 = np.take(self._sy1, seg)
+        ay = np.repeat(y[pi], count)
+        straddles = y1 > ay
+        straddles ^= np.take(self._sy2, seg) > ay
+        ay -= y1  # y - y1
+        ax = np.repeat(x[pi], count)
+        ax -= np.take(self._sx1, seg)  # x - x1
+        tmp = np.take(self._sslope, seg)
+        tmp *= ay
+        crossing = np.less(ax, tmp)
+        crossing &= straddles
+        inside = np.add.reduceat(crossing.view(np.int8), pair_start, dtype=np.int8)  # wraps: parity kept
+        inside &= 1
+        dx, dy = np.take(self._sdx, seg), np.take(self._sdy, seg)
+        t = ax * dx
+        np.multiply(ay, dy, out=tmp)
+        t += tmp
+        t *= np.take(self._sinv, seg)
+        np.maximum(t, 0.0, out=t)
+        np.minimum(t, 1.0, out=t)
+        dx *= t
+        dx -= ax  # ex
+        dy *= t
+        dy -= ay  # ey
+        dx *= dx
+        dy *= dy
+        dx += dy
+        return inside.view(bool), np.minimum.reduceat(dx, pair_start)
 
 
 OUTSIDE_NEAR_PREFIX = (None, None, None, None, None, None, True, True)
@@ -390,46 +492,26 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _point_vs_segments(x: float, y: float, segments: list[tuple[float, ...]]) -> tuple[bool, float]:
-    """Even-odd containment and squared distance to the nearest segment, for one point."""
+    """Even-odd containment and squared distance to the nearest segment, for one point.
+
+    ``_pairs_vs_segments`` is the numpy twin: the same operations in the same order, so the batch
+    answers to the bit what this answers.
+    """
     inside = False
     best = math.inf
-    for x1, y1, y2, dx, dy, inv_length2 in segments:
-        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * dx / dy:
+    for x1, y1, y2, dx, dy, inv_length2, slope in segments:
+        ax = x - x1
+        ay = y - y1
+        if (y1 > y) != (y2 > y) and ax < ay * slope:
             inside = not inside
-        t = ((x - x1) * dx + (y - y1) * dy) * inv_length2
+        t = (ax * dx + ay * dy) * inv_length2
         t = 0.0 if t < 0.0 else (1.0 if t > 1.0 else t)
-        ex = x1 + t * dx - x
-        ey = y1 + t * dy - y
+        ex = dx * t - ax
+        ey = dy * t - ay
         dist2 = ex * ex + ey * ey
         if dist2 < best:
             best = dist2
     return inside, best
-
-
-def _points_vs_segments(
-    px: np.ndarray,
-    py: np.ndarray,
-    x1: np.ndarray,
-    y1: np.ndarray,
-    y2: np.ndarray,
-    dx: np.ndarray,
-    dy: np.ndarray,
-    inv_length2: np.ndarray,
-    pair_start: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``_point_vs_segments`` over rows of (point, segment), reduced per pair (rows grouped)."""
-    if len(pair_start) == 0:
-        return np.zeros(0, dtype=bool), np.zeros(0)
-    straddles = (y1 > py) != (y2 > py)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        crossing = straddles & (px < x1 + (py - y1) * dx / dy)
-    t = ((px - x1) * dx + (py - y1) * dy) * inv_length2
-    np.clip(t, 0.0, 1.0, out=t)
-    ex = x1 + t * dx - px
-    ey = y1 + t * dy - py
-    dist2 = ex * ex + ey * ey
-    inside = (np.add.reduceat(crossing.view(np.int8), pair_start) & 1).astype(bool)
-    return inside, np.minimum.reduceat(dist2, pair_start)
 
 
 # --- the process-wide index -----------------------------------------------------------------
