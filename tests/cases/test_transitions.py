@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from chuishao.cases.errors import CaseConflict, CaseError, CaseInvalid, CaseNotFound, CasePermissionDenied
@@ -166,3 +168,34 @@ def test_second_return_counts(city, report):
     case.refresh_from_db()
     assert case.return_count == 2
     assert case.lead_org_id is None
+
+
+def test_deadlines_follow_the_stages(city, report):
+    case = _bring(city, report, Status.DISPATCHED)
+    assert case.stage == "accept"
+    handle_due = case.deadlines["handle"]["due"]
+    assert case.deadlines["dispatch"]["met"] is not None
+    case_act(case=case, action="accept", actor=city.people["um-a"])
+    case.refresh_from_db()
+    # Handling runs on the clock fixed at dispatch.
+    assert case.stage == "handle"
+    assert case.deadline_at == dt.datetime.fromisoformat(handle_due)
+    case_act(
+        case=case, action="request_extension", actor=city.people["um-a"], reason="等材料", working_days=2
+    )
+    case_act(case=case, action="grant_extension", actor=city.people["street-a"])
+    case.refresh_from_db()
+    assert case.status == Status.ACCEPTED
+    assert case.deadline_at > dt.datetime.fromisoformat(handle_due)
+    assert case.extension_count == 1
+
+
+def test_parking_suspends_the_running_stage_without_meeting_it(city, report):
+    case = _bring(city, report, Status.FILED)
+    case_act(case=case, action="park", actor=city.people["district-a"], reason="资金未到位")
+    case.refresh_from_db()
+    assert case.deadline_at is None and case.stage == ""
+    assert case.deadlines["dispatch"]["met"] is None
+    case_act(case=case, action="unpark", actor=city.people["district-a"])
+    case.refresh_from_db()
+    assert case.status == Status.FILED and case.stage == "dispatch" and case.deadline_at is not None

@@ -443,7 +443,9 @@ def case_park(*, case: Case | int, actor: Any, reason: str) -> Case:
 
     def change(c: Case, now: dt.datetime) -> dict:
         c.resume_status = c.status
-        return {}
+        # The running stage is suspended, not met: it must not count as finished on time.
+        enter_stage(c, None, start=now)
+        return {"_handled": ("stage",)}
 
     return _run(case=case, action="park", actor=actor, reason=reason, change=change)
 
