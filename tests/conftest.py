@@ -49,3 +49,17 @@ def _huey_immediate(settings):
     settings.HUEY.immediate = True
     yield
     settings.HUEY.immediate = False
+
+
+@pytest.fixture(autouse=True)
+def _domain_messages_in_english(request, settings):
+    """Domain tests read messages in English; pages are tested in the default language (zh-Hans)."""
+    from django.utils import translation
+
+    path = str(request.node.path)
+    if "/tests/web/" in path or "/tests/e2e/" in path or path.endswith("test_translations.py"):
+        yield
+        return
+    settings.LANGUAGE_CODE = "en"  # threads of concurrency tests see settings, not the override
+    with translation.override("en"):
+        yield

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chuishao.actors import SYSTEM
+from chuishao.geo import routing
 from chuishao.geo.importer import geo_import
 from chuishao.geo.models import Jurisdiction
-from chuishao.geo.routing import ON_EDGE_M, GridRow, RoutingIndex, routing_index
+from chuishao.geo.routing import ON_EDGE_M, OUTSIDE, GridRow, RouteBatch, RoutingIndex, routing_index
 from tests.geo.conftest import (
     COMMUNITIES,
     DISTRICTS,
@@ -106,7 +108,7 @@ def test_points_outside_every_grid_get_no_ids(index, where, along, away_m):
 def test_route_many_agrees_with_route(index, points):
     lats = [lat(r) for _, r in points]
     lngs = [lng(c) for c, _ in points]
-    assert index.route_many(lats, lngs) == [index.route(a, b) for a, b in zip(lats, lngs, strict=True)]
+    assert list(index.route_many(lats, lngs)) == [index.route(a, b) for a, b in zip(lats, lngs, strict=True)]
 
 
 def test_a_point_exactly_on_a_shared_edge_goes_to_the_lowest_code(index):
@@ -114,7 +116,7 @@ def test_a_point_exactly_on_a_shared_edge_goes_to_the_lowest_code(index):
     assert route.grid_code == grid_code("A", 1)
     assert route.boundary is True
     assert grid_code("A", 2) in route.nearby
-    assert index.route_many([lat(0.5)], [lng(1)]) == [route]
+    assert list(index.route_many([lat(0.5)], [lng(1)])) == [route]
     corner = index.route(lat(1), lng(2))  # four grids, two districts meet
     assert corner.grid_code == grid_code("A", 2)
     assert {grid_code("A", 4), grid_code("B", 1), grid_code("B", 3), DISTRICTS["B"]} <= set(corner.nearby)
@@ -202,4 +204,152 @@ def test_route_many_agrees_with_route_on_overlaps_and_odd_hierarchies(grids, poi
     index = RoutingIndex.build(rows, boundary_distance_m=30)
     lats = [lat(r) for _, r in points]
     lngs = [lng(c) for c, _ in points]
-    assert index.route_many(lats, lngs) == [index.route(a, b) for a, b in zip(lats, lngs, strict=True)]
+    assert list(index.route_many(lats, lngs)) == [index.route(a, b) for a, b in zip(lats, lngs, strict=True)]
+    assert_batch_is_routes(index, index.route_many(lats, lngs), lats, lngs)
+
+
+# --- RouteBatch: the columnar answer of route_many --------------------------------------------
+
+
+def assert_batch_is_routes(index, batch, lats, lngs):
+    """Every view of ``batch`` (items, iteration, columns, CSR) agrees with ``route`` point by point."""
+    expected = [index.route(a, b) for a, b in zip(lats, lngs, strict=True)]
+    n = len(expected)
+    assert isinstance(batch, RouteBatch)
+    assert len(batch) == n
+    assert list(batch) == expected
+    assert batch.tolist() == expected
+    assert [batch[i] for i in range(n)] == expected
+    assert [batch[i - n] for i in range(n)] == expected
+
+    def ids(attr):
+        return [-1 if getattr(r, attr) is None else getattr(r, attr) for r in expected]
+
+    for column, attr in (
+        ("grid_ids", "grid_id"),
+        ("community_ids", "community_id"),
+        ("street_ids", "street_id"),
+        ("district_ids", "district_id"),
+        ("city_ids", "city_id"),
+    ):
+        values = getattr(batch, column)
+        assert values.dtype == np.int64
+        assert values.shape == (n,)
+        assert values.tolist() == ids(attr)
+    assert batch.outside.tolist() == [r.outside for r in expected]
+    assert batch.boundary.tolist() == [r.boundary for r in expected]
+    assert (batch.grid_index < 0).tolist() == [r.outside for r in expected]
+    assert [batch.nearby_codes(i) for i in range(n)] == [r.nearby for r in expected]
+    # The CSR itself: offsets of len n + 1 from 0, nodes indexing the index's code table.
+    offsets, nodes = batch.nearby_offsets, batch.nearby_nodes
+    assert len(offsets) == n + 1 and offsets[0] == 0 and offsets[-1] == len(nodes)
+    assert np.all(np.diff(offsets) >= 0)
+    codes = index.node_codes
+    assert [tuple(codes[k] for k in nodes[offsets[i] : offsets[i + 1]].tolist()) for i in range(n)] == [
+        r.nearby for r in expected
+    ]
+
+
+# Points anywhere around the city, and points within metres of a grid line (either axis).
+_anywhere = st.tuples(st.floats(-0.6, 4.6), st.floats(-0.6, 2.6))
+_near_a_line = st.one_of(
+    st.builds(
+        lambda c, m, v: (c + m / (W * M_PER_DEG_LNG), v),
+        st.integers(0, 4),
+        st.floats(-40.0, 40.0),
+        st.floats(-0.4, 2.4),
+    ),
+    st.builds(
+        lambda r, m, u: (u, r + m / (H * M_PER_DEG_LAT)),
+        st.integers(0, 2),
+        st.floats(-40.0, 40.0),
+        st.floats(-0.4, 4.4),
+    ),
+)
+_far_outside = st.tuples(st.floats(-50.0, -2.0) | st.floats(6.0, 50.0), st.floats(-50.0, 50.0))
+
+
+@FIXTURE_OK
+@given(points=st.lists(st.one_of(_anywhere, _near_a_line, _far_outside), max_size=50))
+def test_route_batch_is_the_routes_of_its_points(index, points):
+    lats = [lat(r) for _, r in points]
+    lngs = [lng(c) for c, _ in points]
+    assert_batch_is_routes(index, index.route_many(lats, lngs), lats, lngs)
+
+
+def _mixed_points():
+    """(lat, lng) lists: inside, on the district line, at a corner, outside near, far outside."""
+    cols_rows = [(0.5, 0.5), (2.0, 0.5), (2.0, 1.0), (1.7, 1.5), (-0.1, 0.5), (9.0, 9.0), (3.5, 1.5)]
+    return [lat(r) for _, r in cols_rows], [lng(c) for c, _ in cols_rows]
+
+
+def test_route_batch_indexing_and_len(index):
+    lats, lngs = _mixed_points()
+    batch = index.route_many(lats, lngs)
+    routes = [index.route(a, b) for a, b in zip(lats, lngs, strict=True)]
+    assert len(batch) == len(routes) == 7
+    assert batch[0] == routes[0] and batch[0].boundary is False and batch[0].nearby == ()
+    assert batch[1].boundary is True and DISTRICTS["B"] in batch[1].nearby
+    assert batch[4].outside is True and batch[4].boundary is True and batch[4].nearby
+    assert batch[5] == OUTSIDE
+    assert batch[-1] == routes[-1] and batch[-7] == routes[0]
+    assert batch[np.int64(2)] == routes[2]
+    for bad in (7, -8, 100):
+        with pytest.raises(IndexError):
+            batch[bad]
+        with pytest.raises(IndexError):
+            batch.nearby_codes(bad)
+    with pytest.raises(TypeError):
+        batch[1.0]
+    # Slices are batches too; the sequence protocol (in, index, reversed) comes with it.
+    assert isinstance(batch[1:5], RouteBatch)
+    assert list(batch[1:5]) == routes[1:5]
+    assert list(batch[::-2]) == routes[::-2]
+    assert list(reversed(batch)) == routes[::-1]
+    assert routes[3] in batch and batch.index(routes[3]) == 3
+
+
+def test_route_batch_columns_agree_with_the_routes(index):
+    lats, lngs = _mixed_points()
+    batch = index.route_many(lats, lngs)
+    grid = Jurisdiction.objects.get(code=grid_code("A", 1))
+    assert batch.grid_ids[0] == grid.pk
+    assert (batch.community_ids[0], batch.street_ids[0], batch.district_ids[0], batch.city_ids[0]) == (
+        grid.community_id,
+        grid.street_id,
+        grid.district_id,
+        grid.city_id,
+    )
+    assert batch.grid_ids[5] == batch.city_ids[5] == -1
+    assert batch.nearby_codes(2) == index.route(lats[2], lngs[2]).nearby
+    assert batch.nearby_codes(-1) == batch[-1].nearby
+    assert_batch_is_routes(index, batch, lats, lngs)
+
+
+def test_route_batch_columns_are_read_only(index):
+    batch = index.route_many(*_mixed_points())
+    for column in (batch.grid_index, batch.outside, batch.boundary, batch.nearby_offsets, batch.nearby_nodes):
+        with pytest.raises(ValueError, match="read-only"):
+            column[0] = column[0]
+    with pytest.raises(ValueError, match="read-only"):
+        batch.grid_ids[0] = 0
+
+
+def test_an_empty_batch(index):
+    batch = index.route_many([], [])
+    assert len(batch) == 0
+    assert list(batch) == [] and batch.tolist() == []
+    assert batch.grid_ids.shape == batch.city_ids.shape == batch.outside.shape == (0,)
+    assert batch.nearby_offsets.tolist() == [0]
+    assert len(batch.nearby_nodes) == 0
+    with pytest.raises(IndexError):
+        batch[0]
+    with pytest.raises(IndexError):
+        batch[-1]
+
+
+def test_a_batch_spanning_several_chunks_is_joined_in_order(index, monkeypatch):
+    monkeypatch.setattr(routing, "CHUNK", 3)
+    lats, lngs = _mixed_points()
+    lats, lngs = lats * 3, lngs * 3
+    assert_batch_is_routes(index, index.route_many(lats, lngs), lats, lngs)

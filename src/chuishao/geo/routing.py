@@ -14,6 +14,11 @@ with numpy over flat segment arrays; the single-point path runs the very same fo
 Python over the few candidate segments, so ``route`` and ``route_many`` agree to the bit. On a shared
 edge both grids contain the point; the lowest grid code wins (grids are indexed in code order).
 
+``route_many`` answers a ``RouteBatch``: numpy columns (own grid, ``outside``, ``boundary``, and the
+nearby jurisdictions as CSR node indices), every point fully routed. Building ~100,000 ``Route``
+tuples costs more than the geometry, so a row only becomes a ``Route`` when read (``batch[i]``,
+iteration, ``list(batch)``); bulk loaders can take the id columns as they are.
+
 ``routing_index()`` returns the process-wide index and rebuilds it when the current
 ``GeoRevision`` changes, looking at most every ``CHUISHAO_ROUTING_RECHECK_SECONDS``.
 """
@@ -22,9 +27,11 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import gc
 import itertools
 import math
+import operator
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -183,7 +190,7 @@ class RoutingIndex:
                     keys.add((level, code))
         ordered = sorted(keys)
         number = {key: i for i, key in enumerate(ordered)}
-        self._node_codes = [code for _, code in ordered]
+        self._node_codes = tuple(code for _, code in ordered)
         self._node_codes_arr = np.asarray(self._node_codes, dtype=object)
         levels = np.full((len(rows), len(LEVELS)), -1, dtype=np.int64)
         interior: list[Route] = []
@@ -207,6 +214,28 @@ class RoutingIndex:
             edge_prefix.append((*base[:7], True))
         self._levels = levels
         self._levels_py = tuple(tuple(v for v in row if v >= 0) for row in levels.tolist())
+        # Every grid's chain as CSR (its nodes in level order, so ascending): ``_chain_at[g, L]``
+        # is where its nodes at levels >= L start, ``_chain_at[g, 4]`` where the chain ends. A point
+        # with one simple neighbour copies that neighbour's chain from the level where they part.
+        present = levels >= 0
+        self._chain_nodes = levels[present]
+        chain_len = present.sum(axis=1)
+        ends = np.cumsum(chain_len)
+        lower = np.cumsum(present, axis=1) - present  # the grid's nodes at lower levels
+        self._chain_at = np.column_stack([(ends - chain_len)[:, None] + lower, ends]).astype(np.int64)
+        # Ids per grid (grid, community, street, district, city), -1 for none, and a last row of -1
+        # for points in no grid: the batch's id columns are one gather.
+        self._id_table = np.array(
+            [
+                [
+                    -1 if v is None else v
+                    for v in (r.id, r.community_id, r.street_id, r.district_id, r.city_id)
+                ]
+                for r in rows
+            ]
+            + [[-1] * 5],
+            dtype=np.int64,
+        )
         # One more row of "no node at any level" for points in no grid (own index -1).
         self._levels_ext = np.vstack([levels, np.full((1, len(LEVELS)), -1, dtype=np.int64)])
         self._level_mask = (levels >= 0).astype(np.int64) @ LEVEL_BITS
@@ -290,6 +319,12 @@ class RoutingIndex:
     def __len__(self) -> int:
         return self.size
 
+    @property
+    def node_codes(self) -> tuple[str, ...]:
+        """Every district, street, community and grid code, in nearby order: what a
+        ``RouteBatch``'s ``nearby_nodes`` index."""
+        return self._node_codes
+
     # --- routing --------------------------------------------------------------------------
 
     def route(self, lat: float, lng: float) -> Route:
@@ -342,17 +377,35 @@ class RoutingIndex:
 
     def route_many(
         self, lats: Sequence[float] | np.ndarray, lngs: Sequence[float] | np.ndarray
-    ) -> list[Route]:
-        """Route many points (WGS84) at once; the same answers as ``route`` one by one."""
+    ) -> RouteBatch:
+        """Route many points (WGS84) at once; the same answers as ``route`` one by one.
+
+        The answer is columnar (``RouteBatch``): own grid, flags and nearby nodes for every point,
+        fully computed here; a ``Route`` is only built when an item is read.
+        """
         x_all, y_all = self.projection.xy(lngs, lats)
         x_all, y_all = np.atleast_1d(x_all), np.atleast_1d(y_all)
-        out: list[Route] = []
-        for start in range(0, len(x_all), CHUNK):
-            out.extend(self._route_chunk(x_all[start : start + CHUNK], y_all[start : start + CHUNK]))
-        return out
+        chunks = [
+            self._route_chunk(x_all[start : start + CHUNK], y_all[start : start + CHUNK])
+            for start in range(0, len(x_all), CHUNK)
+        ]
+        if len(chunks) == 1:
+            own, boundary, counts, nodes, ref = chunks[0]
+        elif chunks:
+            own, boundary, counts, nodes, ref = (np.concatenate(parts) for parts in zip(*chunks, strict=True))
+        else:
+            own, counts, ref = (np.zeros(0, dtype=np.int64) for _ in range(3))
+            boundary, nodes = np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
+        offsets = np.zeros(len(own) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        return RouteBatch(self, own, boundary, offsets, nodes, ref)
 
-    def _route_chunk(self, x: np.ndarray, y: np.ndarray) -> list[Route]:
-        n, size = len(x), self.size
+    def _route_chunk(
+        self, x: np.ndarray, y: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """One pass: own grid (-1 none), boundary flag, nearby count and nodes (grouped by point,
+        ascending within), and the prebuilt suffix a point's nearby codes equal (-1 none)."""
+        n = len(x)
         d = self.boundary_distance_m
         pi, gi = self._candidates(x, y)
         inside, dist2 = self._pairs_vs_segments(x, y, pi, gi)
@@ -369,63 +422,53 @@ class RoutingIndex:
         boundary = np.zeros(n, dtype=bool)
         boundary[pi[is_own & near]] = True
         other = ~is_own & (contains | near)
-
-        # Every point starts as one of the prebuilt routes: its grid's interior or edge, or outside.
-        number = np.where(own >= 0, own + size * boundary, 2 * size)
-        out = list(map(self._prebuilt.__getitem__, number.tolist()))
+        counts = np.zeros(n, dtype=np.int64)
+        ref = np.full(n, -1, dtype=np.int64)
         op, og = pi[other], gi[other]
         if not len(op):
-            return out
+            return own, boundary, counts, np.zeros(0, dtype=np.int64), ref
+        # Any other grid near makes the point a boundary one, even if it adds no code.
+        boundary[op] = True
 
-        # Points with other grids near get a new route: their own grid's edge prefix (or the
-        # outside one) and the nearby codes: every level of each other grid whose node differs from
-        # the point's own grid at that level.
+        # The nearby nodes: every level of each other grid whose node differs from the point's own
+        # grid at that level (no grid: every level of theirs).
         own_of = own[op]
         their = self._levels[og]
         differs = (their != self._levels_ext[own_of]) & (their >= 0)
         mask = differs.astype(np.int64) @ LEVEL_BITS
         others = np.bincount(op, minlength=n)
         # One other grid parting from the own grid at some level and differing on every level
-        # below: its prebuilt suffix is the answer. Anything else is merged in full.
+        # below: its chain from that level is the answer, copied without a sort. Anything else
+        # is merged in full.
         simple = (others[op] == 1) & (mask != 0) & (mask == (self._level_mask[og] & SUFFIX_OF[mask]))
-        sp = op[simple]
-        suffix_of = og[simple] * len(LEVELS) + FIRST_LEVEL[mask[simple]]
+        sp, sg = op[simple], og[simple]
+        level = FIRST_LEVEL[mask[simple]]
+        s_start = self._chain_at[sg, level]
+        s_count = self._chain_at[sg, len(LEVELS)] - s_start
+        counts[sp] = s_count
+        ref[sp] = sg * len(LEVELS) + level
 
         hard = ~simple
         hp = op[hard]
         rows, cols = np.nonzero(differs[hard])
         total = len(self._node_codes)
         keys = np.unique(hp[rows] * total + their[hard][rows, cols])  # sorted: point, then node
-        points, nodes = np.divmod(keys, total)
-        merged = np.flatnonzero(np.bincount(hp, minlength=n))  # every such point, even with no code
-        starts = np.searchsorted(points, merged, side="left").tolist()
-        ends = np.searchsorted(points, merged, side="right").tolist()
-        code_list = self._node_codes_arr[nodes].tolist()
+        h_points, h_nodes = np.divmod(keys, total)
+        counts += np.bincount(h_points, minlength=n)  # simple and hard points are disjoint
 
-        prefixes, suffixes = self._prefix_table, self._suffix
-        with _collector_paused():
-            # C-level iteration only: a 9-tuple from prefix + (nearby,), typed as a Route.
-            simple_routes = map(
-                _route_new,
-                itertools.repeat(Route),
-                map(
-                    tuple.__add__,
-                    map(prefixes.__getitem__, own[sp].tolist()),
-                    zip(map(suffixes.__getitem__, suffix_of.tolist())),
-                ),
-            )
-            collections.deque(map(out.__setitem__, sp.tolist(), simple_routes), maxlen=0)
-            merged_routes = map(
-                _route_new,
-                itertools.repeat(Route),
-                map(
-                    tuple.__add__,
-                    map(prefixes.__getitem__, own[merged].tolist()),
-                    zip(map(tuple, map(code_list.__getitem__, map(slice, starts, ends)))),
-                ),
-            )
-            collections.deque(map(out.__setitem__, merged.tolist(), merged_routes), maxlen=0)
-        return out
+        offsets = np.cumsum(counts) - counts
+        nodes = np.empty(int(counts.sum()), dtype=np.int64)
+        # Simple points: their neighbour's chain slice, placed at the point's offset.
+        k = np.arange(int(s_count.sum())) - np.repeat(np.cumsum(s_count) - s_count, s_count)
+        nodes[np.repeat(offsets[sp], s_count) + k] = self._chain_nodes[np.repeat(s_start, s_count) + k]
+        # Hard points: already grouped and sorted; each entry goes to its rank within its point.
+        if len(h_points):
+            group = np.ones(len(h_points), dtype=bool)
+            np.not_equal(h_points[1:], h_points[:-1], out=group[1:])
+            starts = np.flatnonzero(group)
+            rank = np.arange(len(h_points)) - np.repeat(starts, np.diff(np.append(starts, len(h_points))))
+            nodes[offsets[h_points] + rank] = h_nodes
+        return own, boundary, counts, nodes, ref
 
     def _pairs_vs_segments(
         self, x: np.ndarray, y: np.ndarray, pi: np.ndarray, gi: np.ndarray
@@ -472,6 +515,181 @@ class RoutingIndex:
 
 OUTSIDE_NEAR_PREFIX = (None, None, None, None, None, None, True, True)
 _route_new = tuple.__new__
+
+
+class RouteBatch(Sequence[Route]):
+    """The answer of ``route_many``: one row per point, as read-only numpy columns.
+
+    ``grid_index`` is the point's own grid (an index into the routing index, -1 in none),
+    ``outside`` and ``boundary`` are its flags, and the nearby jurisdictions are CSR: point ``i``'s
+    nodes are ``nearby_nodes[nearby_offsets[i]:nearby_offsets[i + 1]]``, indices into
+    ``routing_index.node_codes``, in nearby order. All of it is computed by ``route_many``; only
+    turning rows into Python objects waits. As a sequence of ``Route`` (``batch[i]``, slices,
+    iteration, ``list(batch)``) every item is exactly what ``route`` answers for that point. The id
+    columns (``grid_ids`` … ``city_ids``, -1 for none) are for bulk loaders.
+    """
+
+    def __init__(
+        self,
+        index: RoutingIndex,
+        grid_index: np.ndarray,
+        boundary: np.ndarray,
+        nearby_offsets: np.ndarray,
+        nearby_nodes: np.ndarray,
+        suffix_ref: np.ndarray | None = None,
+    ) -> None:
+        # Not ``index``: that is ``Sequence.index``.
+        self.routing_index = index
+        self.grid_index = _frozen(grid_index)
+        self.outside = _frozen(grid_index < 0)
+        self.boundary = _frozen(boundary)
+        self.nearby_offsets = _frozen(nearby_offsets)
+        self.nearby_nodes = _frozen(nearby_nodes)
+        # Optional: per point, the prebuilt nearby tuple (``index._suffix``) its nodes spell, or -1;
+        # lets materialisation share tuples instead of building one per point.
+        self._ref = _frozen(
+            np.full(len(grid_index), -1, dtype=np.int64) if suffix_ref is None else suffix_ref
+        )
+
+    # --- the sequence -------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.grid_index)
+
+    def __getitem__(self, i: int | slice) -> Any:  # Route, or a RouteBatch for a slice
+        if isinstance(i, slice):
+            return self._take(np.arange(len(self))[i])
+        i = operator.index(i)
+        n = len(self.grid_index)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("RouteBatch index out of range")
+        index = self.routing_index
+        own = int(self.grid_index[i])
+        start, end = int(self.nearby_offsets[i]), int(self.nearby_offsets[i + 1])
+        if start == end:
+            if own >= 0:
+                return index._edge[own] if self.boundary[i] else index._interior[own]
+            return _route_new(Route, (*OUTSIDE_NEAR_PREFIX, ())) if self.boundary[i] else OUTSIDE
+        return _route_new(Route, (*index._prefix_table[own], self.nearby_codes(i)))
+
+    def __iter__(self) -> Iterator[Route]:
+        for start in range(0, len(self), CHUNK):
+            yield from self._materialise(start, min(start + CHUNK, len(self)))
+
+    def __repr__(self) -> str:
+        return f"<RouteBatch of {len(self)} routes>"
+
+    def tolist(self) -> list[Route]:
+        """Every route, as ``list(batch)`` (in one pass)."""
+        return self._materialise(0, len(self))
+
+    # --- columns ------------------------------------------------------------------------------
+
+    def nearby_codes(self, i: int) -> tuple[str, ...]:
+        """The nearby codes of point ``i`` (``batch[i].nearby`` without building the route)."""
+        i = operator.index(i)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError("RouteBatch index out of range")
+        codes = self.routing_index._node_codes
+        nodes = self.nearby_nodes[self.nearby_offsets[i] : self.nearby_offsets[i + 1]]
+        return tuple(codes[k] for k in nodes.tolist())
+
+    @functools.cached_property
+    def grid_ids(self) -> np.ndarray:
+        """Grid database ids, -1 where outside."""
+        return self._ids(0)
+
+    @functools.cached_property
+    def community_ids(self) -> np.ndarray:
+        return self._ids(1)
+
+    @functools.cached_property
+    def street_ids(self) -> np.ndarray:
+        return self._ids(2)
+
+    @functools.cached_property
+    def district_ids(self) -> np.ndarray:
+        return self._ids(3)
+
+    @functools.cached_property
+    def city_ids(self) -> np.ndarray:
+        return self._ids(4)
+
+    def _ids(self, column: int) -> np.ndarray:
+        # Row -1 of the id table is all -1: points in no grid.
+        return _frozen(self.routing_index._id_table[self.grid_index, column])
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _take(self, rows: np.ndarray) -> RouteBatch:
+        starts = self.nearby_offsets[rows]
+        counts = self.nearby_offsets[rows + 1] - starts
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        k = np.arange(int(offsets[-1])) - np.repeat(offsets[:-1], counts)
+        nodes = self.nearby_nodes[np.repeat(starts, counts) + k]
+        return RouteBatch(
+            self.routing_index, self.grid_index[rows], self.boundary[rows], offsets, nodes, self._ref[rows]
+        )
+
+    def _materialise(self, lo: int, hi: int) -> list[Route]:
+        """Routes of points ``lo``..``hi`` (exclusive); mostly prebuilt ones, looked up in C."""
+        index, size = self.routing_index, self.routing_index.size
+        own, boundary = self.grid_index[lo:hi], self.boundary[lo:hi]
+        offsets = self.nearby_offsets[lo : hi + 1]
+        counts = np.diff(offsets)
+        ref = self._ref[lo:hi]
+        # Every point starts as a prebuilt route: its grid's interior or edge, or outside.
+        number = np.where(own >= 0, own + size * boundary, 2 * size)
+        out = list(map(index._prebuilt.__getitem__, number.tolist()))
+        has_ref = ref >= 0
+        sp = np.flatnonzero(has_ref)
+        # The rest with codes, and outside points near a grid that adds none, are built from CSR.
+        mp = np.flatnonzero(~has_ref & ((counts > 0) | (boundary & (own < 0))))
+        if not len(sp) and not len(mp):
+            return out
+        m_count = counts[mp]
+        ends = np.cumsum(m_count)
+        k = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - m_count, m_count)
+        code_list = index._node_codes_arr[self.nearby_nodes[np.repeat(offsets[mp], m_count) + k]].tolist()
+        prefixes, suffixes = index._prefix_table, index._suffix
+        with _collector_paused():
+            # C-level iteration only: a 9-tuple from prefix + (nearby,), typed as a Route.
+            simple_routes = map(
+                _route_new,
+                itertools.repeat(Route),
+                map(
+                    tuple.__add__,
+                    map(prefixes.__getitem__, own[sp].tolist()),
+                    zip(map(suffixes.__getitem__, ref[sp].tolist())),
+                ),
+            )
+            collections.deque(map(out.__setitem__, sp.tolist(), simple_routes), maxlen=0)
+            merged_routes = map(
+                _route_new,
+                itertools.repeat(Route),
+                map(
+                    tuple.__add__,
+                    map(prefixes.__getitem__, own[mp].tolist()),
+                    zip(
+                        map(
+                            tuple,
+                            map(code_list.__getitem__, map(slice, (ends - m_count).tolist(), ends.tolist())),
+                        )
+                    ),
+                ),
+            )
+            collections.deque(map(out.__setitem__, mp.tolist(), merged_routes), maxlen=0)
+        return out
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
 
 
 @contextlib.contextmanager
