@@ -153,3 +153,16 @@ def test_first_deadline_counts_working_time_over_the_spring_festival(city, repor
         case = report()
     assert case.deadline_at.astimezone(SHANGHAI) == dt.datetime(2026, 2, 14, 9, 15, tzinfo=SHANGHAI)
     assert not case.deadline_provisional
+
+
+@pytest.mark.django_db
+def test_report_before_any_geography_is_imported_is_refused_clearly():
+    from chuishao.actors import SYSTEM
+    from chuishao.catalog.services import catalog_load_defaults
+
+    catalog_load_defaults(actor=SYSTEM)
+    with pytest.raises(CaseInvalid, match="outside every city"):
+        case_report(
+            actor=SYSTEM, source="hotline", category="S0102", description="路灯不亮", lat=39.9, lng=116.3
+        )
+    assert Case.objects.count() == 0

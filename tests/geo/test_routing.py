@@ -353,3 +353,9 @@ def test_a_batch_spanning_several_chunks_is_joined_in_order(index, monkeypatch):
     lats, lngs = _mixed_points()
     lats, lngs = lats * 3, lngs * 3
     assert_batch_is_routes(index, index.route_many(lats, lngs), lats, lngs)
+
+
+def test_an_index_without_grids_routes_everything_outside():
+    index = RoutingIndex.build([])
+    assert index.route(39.9, 116.3).outside
+    assert [r.outside for r in index.route_many([39.9, 0.0], [116.3, 0.0])] == [True, True]

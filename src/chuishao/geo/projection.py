@@ -48,7 +48,10 @@ class Projection:
     @classmethod
     def for_geometries(cls, geometries: Iterable[BaseGeometry]) -> Projection:
         """Centred on the bounding box of ``geometries`` (WGS84), so the whole set is least distorted."""
-        bounds = shapely.total_bounds(np.asarray(list(geometries), dtype=object))
+        geometries = list(geometries)
+        if not geometries:
+            return cls(lat0=0.0, lng0=0.0)
+        bounds = shapely.total_bounds(np.asarray(geometries, dtype=object))
         if np.isnan(bounds).any():
             return cls(lat0=0.0, lng0=0.0)
         return cls(lat0=(bounds[1] + bounds[3]) / 2, lng0=(bounds[0] + bounds[2]) / 2)
