@@ -92,3 +92,8 @@ def test_forged_checkpoint_is_caught(history):
     cp = checkpoint_create(settle=dt.timedelta(0))
     type(cp).objects.filter(pk=cp.pk).update(signature="0" * 64)
     assert any(p.kind == "checkpoint" for p in audit_verify().problems)
+
+
+def test_deleting_a_person_does_not_break_the_chain(city, history):
+    city.people["grid-a"].delete()
+    assert audit_verify().ok

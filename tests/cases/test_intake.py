@@ -166,3 +166,13 @@ def test_report_before_any_geography_is_imported_is_refused_clearly():
             actor=SYSTEM, source="hotline", category="S0102", description="路灯不亮", lat=39.9, lng=116.3
         )
     assert Case.objects.count() == 0
+
+
+def test_staff_report_only_where_they_are_responsible(city, report):
+    with pytest.raises(CasePermissionDenied, match="outside your area"):
+        report(by="grid-b", source="grid_patrol")  # grid-b works in district B, the point is in grid A
+    with pytest.raises(CasePermissionDenied, match="outside your area"):
+        report(by="street-b", source="hotline")
+    assert Case.objects.count() == 0
+    assert report(by="street-a", source="hotline").status == Status.REPORTED
+    assert report(by="city", source="hotline").status == Status.REPORTED

@@ -85,3 +85,26 @@ def test_follow_link_reaches_its_own_case_only(city, report):
     with pytest.raises(CaseNotFound):
         case_act(case=other, action="withdraw", actor=link, reason="不是我的")
     assert other.status == "reported"
+
+
+def test_contact_details_follow_the_role_that_reaches_the_case(city, report):
+    from chuishao.orgs.services import membership_grant
+
+    # um-b is also a grid worker in district B; notified about a district-A case, it reaches the case
+    # only as department staff, which does not call residents back.
+    membership_grant(
+        actor=city.people["admin"],
+        person=city.people["um-b"],
+        role="grid_worker",
+        node=city.node("110902001001002"),
+    )
+    case = report()
+    case_act(case=case, action="file", actor=city.people["street-a"])
+    case_act(
+        case=case,
+        action="dispatch",
+        actor=city.people["street-a"],
+        lead=city.orgs["um-110901"],
+        notify=[city.orgs["um-110902"]],
+    )
+    assert reporter_contact(actor=city.people["um-b"], case=case)["phone"] == "138****1234"

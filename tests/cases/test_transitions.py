@@ -199,3 +199,50 @@ def test_parking_suspends_the_running_stage_without_meeting_it(city, report):
     case_act(case=case, action="unpark", actor=city.people["district-a"])
     case.refresh_from_db()
     assert case.status == Status.FILED and case.stage == "dispatch" and case.deadline_at is not None
+
+
+def test_dispatch_only_to_organisations_that_handle_cases_in_this_city(city, report):
+    from chuishao.geo.models import Jurisdiction
+    from chuishao.orgs.services import organisation_upsert
+
+    other_city = Jurisdiction.objects.create(kind="city", code="990000", name="别市", boundary={})
+    elsewhere = organisation_upsert(
+        actor=city.people["admin"],
+        code="other-um",
+        kind="department",
+        name="别市城管",
+        jurisdiction=other_city,
+        dept_type="urban_management",
+    )
+    case = _bring(city, report, Status.FILED)
+    for lead, assisting in [
+        (elsewhere, []),
+        (city.orgs["centre"], []),
+        (city.orgs["um-110901"], [elsewhere]),
+    ]:
+        with pytest.raises(CaseInvalid):
+            case_act(
+                case=case, action="dispatch", actor=city.people["street-a"], lead=lead, assisting=assisting
+            )
+    case.refresh_from_db()
+    assert case.status == Status.FILED and case.lead_org_id is None
+
+
+def test_reopening_asks_the_reporter_again(city, report):
+    case = _bring(city, report, Status.REOPENED)
+    assert (case.satisfaction, case.resolution) == ("", "")
+    for action, who, params in _to_closed[1:]:  # a reopened case is dispatched again, not filed
+        case_act(case=case, action=action, actor=city.people[who], **_params(city, action, params))
+    with pytest.raises(CaseInvalid, match="unsatisfied"):
+        case_act(case=case, action="reopen", actor=city.people["street-a"], reason="再次重开")
+
+
+def test_handling_evidence_must_be_photos(city, report):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = _bring(city, report, Status.HANDLING)
+    pdf = SimpleUploadedFile("x.pdf", b"%PDF", content_type="application/pdf")
+    with pytest.raises(CaseInvalid, match="not a photo"):
+        case_act(case=case, action="handle", actor=city.people["um-a"], result="已处理", evidence=[pdf])
+    case.refresh_from_db()
+    assert case.status == Status.HANDLING

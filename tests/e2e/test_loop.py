@@ -92,7 +92,9 @@ def test_resident_reports_and_street_dispatches(live_server, browser_page):
     page.fill("#id_lat", f"{lat:.6f}")
     page.fill("#id_lng", f"{lng:.6f}")
     page.dispatch_event("#id_lng", "change")
-    page.wait_for_selector(f"#nearby:has-text('{case.number}')")
+    # The suggestion says what and how far along, never the other report's number or address.
+    page.wait_for_selector("#nearby .warnbox li:has-text('暴露垃圾')")
+    assert case.number not in page.inner_text("#nearby")
     shot(page, "04-report-nearby")
 
     # The street dispatcher signs in, files and dispatches to the suggested department.

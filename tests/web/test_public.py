@@ -95,13 +95,17 @@ def test_report_with_bad_coordinates_keeps_what_was_typed(client, city):
 
 
 def test_nearby_lists_open_same_category_reports(client, report):
-    existing = report()
+    existing = report(address="幸福里3号楼502室")
     lat, lng = grid_centre(GRID_A)
     url = reverse("web:report_nearby")
     page = client.get(url, {"category": "S0102", "lat": lat + 0.0001, "lng": lng}).content.decode()
-    assert existing.number in page
+    assert "暴露垃圾" in page
+    assert existing.get_status_display() in page
+    # Anyone can ask: the fragment names no case number, address or description.
+    for private in (existing.number, "502室", existing.description):
+        assert private not in page
     other = client.get(url, {"category": "S0406", "lat": lat, "lng": lng}).content.decode()
-    assert existing.number not in other
+    assert "暴露垃圾" not in other
     assert client.get(url, {"category": "S0102", "lat": "x", "lng": lng}).status_code == 200
 
 
@@ -171,3 +175,15 @@ def test_signed_in_reporter_rates_as_themselves(login, city, report):
     event = Event.objects.filter(case_id=case.pk).order_by("-seq").first()
     assert event.verb == "case.rate"
     assert event.actor_id == city.people["resident"].pk
+
+
+def test_follow_page_hides_reasons_between_offices(client, city, report):
+    case = report()
+    case_act(case=case, action="file", actor=city.people["street-a"])
+    case_act(case=case, action="dispatch", actor=city.people["street-a"], lead=city.orgs["um-110901"])
+    case_act(
+        case=case, action="return", actor=city.people["um-a"], reason="应由水务局处理，联系人王工13900001111"
+    )
+    page = client.get(reverse("web:follow", args=[case.number, case.follow_token])).content.decode()
+    assert "13900001111" not in page
+    assert "应由水务局处理" not in page

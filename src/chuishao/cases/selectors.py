@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from chuishao import clock
 from chuishao.cases.errors import CaseNotFound
 from chuishao.cases.models import Case
-from chuishao.cases.scopes import case_scope_q
+from chuishao.cases.scopes import acting_grant, case_scope_q
 from chuishao.cases.transitions import TERMINAL
 from chuishao.events.models import Event
 from chuishao.orgs.models import Role
@@ -109,7 +109,7 @@ def case_duplicates_nearby(
     ).exclude(status__in=TERMINAL)
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
-    return qs.order_by("-created_at")[:10]
+    return qs.select_related("category").order_by("-created_at")[:10]
 
 
 def can_see_contact(actor: Any) -> bool:
@@ -126,11 +126,9 @@ def mask_phone(phone: str) -> str:
 
 def reporter_contact(*, actor: Any, case: Case) -> dict[str, str]:
     """The reporter's name and phone as this actor may see them."""
-    if (
-        case.reporter_id is not None
-        and case.reporter_id == getattr(actor, "pk", None)
-        or can_see_contact(actor)
-    ):
+    is_reporter = case.reporter_id is not None and case.reporter_id == getattr(actor, "pk", None)
+    # The role that reaches this case must be one that calls back, not a role the person holds elsewhere.
+    if is_reporter or acting_grant(actor, case, CONTACT_ROLES) is not None:
         return {"name": case.reporter_name, "phone": case.reporter_phone}
     name = case.reporter_name[:1] + "*" * max(len(case.reporter_name) - 1, 0) if case.reporter_name else ""
     return {"name": name, "phone": mask_phone(case.reporter_phone) if case.reporter_phone else ""}

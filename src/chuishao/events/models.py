@@ -25,8 +25,14 @@ class Event(models.Model):
         db_constraint=False,
         related_name="events",
     )
+    # Hashed into the chain, so it must never change: no constraint, and deleting a user touches nothing.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_label = models.CharField(max_length=120)
     before = models.JSONField(default=dict, blank=True)

@@ -127,18 +127,33 @@ def _public_who(event: Event, case: Case, people: dict) -> str:
     return str(_("staff"))
 
 
+PUBLIC_REASONS = {
+    "case.decline",
+    "case.handle",
+    "case.withdraw",
+    "case.rate",
+    "case.self_handle",
+    "case.reopen",
+}
+
+
 def timeline(events: list[Event], case: Case, *, public: bool) -> list[Step]:
     """Events as steps: when, who (an office for the public, a person for staff), what, why."""
     people = memberships_of({e.actor_id for e in events if e.actor_id})
     steps = []
     for e in events:
-        who = _public_who(e, case, people) if public else f"{e.actor_label} ({_public_who(e, case, people)})"
+        role_or_office = _public_who(e, case, people)
+        # Staff see which colleague acted; a reporter is never named (their login may be their phone).
+        by_reporter = e.actor_id is None or e.actor_id == case.reporter_id
+        who = role_or_office if public or by_reporter else f"{e.actor_label} ({role_or_office})"
         steps.append(
             Step(
                 when=e.created_at,
                 who=who,
                 what=str(VERB_WORDS.get(e.verb, e.verb)),
-                reason=e.reason,
+                # Reasons between offices (returns, parking, refusals) stay inside; the public sees why
+                # its case was declined, what was done and its own words.
+                reason=e.reason if not public or e.verb in PUBLIC_REASONS else "",
                 before=status_label((e.before or {}).get("status")),
                 after=status_label((e.after or {}).get("status")),
             )

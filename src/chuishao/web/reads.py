@@ -11,20 +11,13 @@ from typing import Any
 from django.db.models import Q
 
 from chuishao.cases.models import Case
+from chuishao.cases.services.workflow import dispatchable_q
 from chuishao.catalog.models import Category
 from chuishao.catalog.selectors import category_list
 from chuishao.geo.models import Jurisdiction, Kind
-from chuishao.orgs.models import Membership, Organisation, OrgKind
+from chuishao.orgs.models import Membership, Organisation
 from chuishao.orgs.scopes import grants_of
 
-# Organisations a case can be dispatched to (not command centres, party organisations or units).
-DISPATCHABLE_KINDS = (
-    OrgKind.DEPARTMENT,
-    OrgKind.DISPATCHED_AGENCY,
-    OrgKind.STREET_OFFICE,
-    OrgKind.COMMUNITY_COMMITTEE,
-    OrgKind.PROPERTY_COMPANY,
-)
 # A grant at these levels lists grids too in the jurisdiction filter; above them grids are too many.
 SMALL_NODE_KINDS = {Kind.STREET, Kind.COMMUNITY, Kind.GRID}
 
@@ -77,7 +70,7 @@ def categories_grouped() -> list[tuple[Category, list[Category]]]:
 def dispatch_candidates(case: Case) -> list[Organisation]:
     """Organisations serving the case's street, district or city that a case can be sent to."""
     nodes = [n for n in (case.street_id, case.district_id, case.city_id) if n]
-    orgs = Organisation.objects.filter(jurisdiction_id__in=nodes, kind__in=DISPATCHABLE_KINDS)
+    orgs = Organisation.objects.filter(dispatchable_q(), jurisdiction_id__in=nodes)
     return list(orgs.select_related("jurisdiction").order_by("jurisdiction__code", "code"))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +21,9 @@ from chuishao import clock
 from chuishao.actors import SystemActor
 from chuishao.cases.deadlines import enter_stage
 from chuishao.cases.errors import CaseInvalid, CasePermissionDenied
+from chuishao.cases.media import check_media
 from chuishao.cases.models import Case, CaseMedia, Nature, Priority, Source, Status
+from chuishao.cases.scopes import acting_grant
 from chuishao.cases.selectors import case_duplicates_nearby
 from chuishao.catalog.models import Category
 from chuishao.catalog.selectors import category_get, responsible_org_for
@@ -30,9 +33,6 @@ from chuishao.geo.routing import routing_index
 from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import grants_of
 
-MAX_MEDIA = 3
-MAX_MEDIA_BYTES = 5 * 1024 * 1024
-MEDIA_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif", "image/heic"}
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,18}[0-9]$")
 STAFF_SOURCES = {
     Source.HOTLINE: {Role.STREET_DISPATCHER, Role.DISTRICT_CENTRE, Role.CITY_CENTRE},
@@ -52,20 +52,6 @@ def _clean_location(lat: Any, lng: Any, address: str) -> tuple[float | None, flo
     if not (-90 <= lat_f <= 90) or not (-180 <= lng_f <= 180):
         raise CaseInvalid(_("Latitude must lie in −90…90 and longitude in −180…180."))
     return lat_f, lng_f
-
-
-def _check_media(files: list[Any]) -> None:
-    if len(files) > MAX_MEDIA:
-        raise CaseInvalid(_("At most %(n)s photos per report.") % {"n": MAX_MEDIA})
-    for f in files:
-        content_type = getattr(f, "content_type", "")
-        if content_type not in MEDIA_TYPES:
-            raise CaseInvalid(
-                _("%(name)s is not a photo (JPEG, PNG, WebP, GIF or HEIC).")
-                % {"name": getattr(f, "name", "file")}
-            )
-        if getattr(f, "size", 0) > MAX_MEDIA_BYTES:
-            raise CaseInvalid(_("%(name)s is larger than 5 MB.") % {"name": getattr(f, "name", "file")})
 
 
 def case_report(
@@ -112,7 +98,7 @@ def case_report(
         raise CaseInvalid(_("Choose a specific category, not a major class."))
     lat_f, lng_f = _clean_location(lat, lng, address)
     files = list(media)
-    _check_media(files)
+    check_media(files)
 
     route = routing_index().route(lat_f, lng_f) if lat_f is not None else None
     city_id = route.city_id if route is not None and not route.outside else None
@@ -130,6 +116,11 @@ def case_report(
             street=route.street_id,
             community=route.community_id,
             grid=route.grid_id,
+        )
+    if staff_only and not _staff_reach(actor, source, chain):
+        raise CasePermissionDenied(
+            _("This place is outside your area: only staff responsible for it may file %(s)s reports there.")
+            % {"s": source}
         )
     suggested, why = responsible_org_for(category=category, grid_chain=chain, city_id=city_id)
     duplicates = (
@@ -207,6 +198,21 @@ def case_report(
             at=now,
         )
     return case
+
+
+def _staff_reach(actor: Any, source: str, chain: dict[str, int | None]) -> bool:
+    """Whether one of the actor's staff roles for this source covers the place being reported."""
+    place = SimpleNamespace(
+        pk=None,
+        reporter_id=None,
+        lead_org_id=None,
+        city_id=chain["city"],
+        district_id=chain["district"],
+        street_id=chain["street"],
+        community_id=chain["community"],
+        grid_id=chain["grid"],
+    )
+    return acting_grant(actor, place, STAFF_SOURCES[source]) is not None
 
 
 def _is_boundary_case(route: Any) -> bool:

@@ -14,17 +14,19 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from chuishao import clock
 from chuishao.cases.deadlines import enter_stage, meet_stage, stage_due
 from chuishao.cases.errors import CaseConflict, CaseInvalid, CaseNotFound, CasePermissionDenied
+from chuishao.cases.media import check_media
 from chuishao.cases.models import AssignmentRole, Case, CaseAssignment, CaseMedia, Resolution, Satisfaction
 from chuishao.cases.models import Status as S
 from chuishao.cases.scopes import acting_grant, actor_can_see_case
 from chuishao.cases.transitions import STAGE_OF_STATUS, TABLE, TERMINAL, Transition
 from chuishao.events.services import event_append
-from chuishao.orgs.models import Organisation
+from chuishao.orgs.models import Organisation, OrgKind
 
 # Columns an event's before/after show, beyond the status.
 TRACKED = (
@@ -116,7 +118,6 @@ def _run(
     actor: Any,
     reason: str = "",
     change: Callable[[Case, dt.datetime], dict | None] | None = None,
-    expected_status: str | None = None,
 ) -> Case:
     transition = TABLE[action]
     reason = (reason or "").strip()
@@ -127,11 +128,6 @@ def _run(
         locked = Case.objects.select_for_update().select_related("category").filter(pk=pk).first()
         if locked is None:
             raise CaseNotFound(_("No case with id %(id)s.") % {"id": pk})
-        if expected_status and locked.status != expected_status:
-            raise CaseConflict(
-                _("Case %(number)s changed to %(status)s while you were looking at it.")
-                % {"number": locked.number, "status": locked.get_status_display()}
-            )
         authorise(actor=actor, case=locked, transition=transition)
         now = clock.now()
         before = _snapshot(locked)
@@ -160,12 +156,29 @@ def _run(
     return locked
 
 
-def case_act(*, case: Case | int, action: str, actor: Any, **params: Any) -> Case:
-    """Take ``action`` by name (for generic interfaces); the parameters are the action's own."""
+def case_act(
+    *, case: Case | int, action: str, actor: Any, expected_status: str | None = None, **params: Any
+) -> Case:
+    """Take ``action`` by name (for generic interfaces); the parameters are the action's own.
+
+    ``expected_status`` is the state the actor saw: if the case has moved on since, nothing happens and
+    ``CaseConflict`` says so (a page left open must not act on a case someone else has changed).
+    """
     function = ACTIONS.get(action)
     if function is None:
         raise CaseInvalid(_("Unknown action %(action)s.") % {"action": action})
-    return function(case=case, actor=actor, **params)
+    if expected_status is None:
+        return function(case=case, actor=actor, **params)
+    pk = case.pk if isinstance(case, Case) else case
+    with transaction.atomic():
+        # The lock taken here is held by the action's own transaction, which nests inside this one.
+        current = Case.objects.select_for_update().filter(pk=pk).values_list("number", "status").first()
+        if current is not None and current[1] != expected_status:
+            raise CaseConflict(
+                _("Case %(number)s changed to %(status)s while you were looking at it; reload it.")
+                % {"number": current[0], "status": S(current[1]).label}
+            )
+        return function(case=case, actor=actor, **params)
 
 
 def case_verify(*, case: Case | int, actor: Any, note: str = "") -> Case:
@@ -206,11 +219,40 @@ def case_cancel(*, case: Case | int, actor: Any, reason: str) -> Case:
 
 def _orgs(ids: Iterable[int | Organisation]) -> list[Organisation]:
     ids = [o.pk if isinstance(o, Organisation) else int(o) for o in ids]
-    found = {o.pk: o for o in Organisation.objects.filter(pk__in=ids)}
+    found = {o.pk: o for o in Organisation.objects.select_related("jurisdiction").filter(pk__in=ids)}
     missing = [i for i in ids if i not in found]
     if missing:
         raise CaseInvalid(_("Unknown organisation(s): %(ids)s.") % {"ids": ", ".join(map(str, missing))})
     return [found[i] for i in ids]
+
+
+# Organisations a case can be dispatched to; units only when they are a utility with a department type.
+DISPATCHABLE_KINDS = (
+    OrgKind.DEPARTMENT,
+    OrgKind.DISPATCHED_AGENCY,
+    OrgKind.STREET_OFFICE,
+    OrgKind.COMMUNITY_COMMITTEE,
+    OrgKind.PROPERTY_COMPANY,
+)
+
+
+def dispatchable_q() -> Q:
+    return Q(kind__in=DISPATCHABLE_KINDS) | (Q(kind=OrgKind.UNIT) & ~Q(dept_type=""))
+
+
+def _check_dispatchable(orgs: list[Organisation], case: Case) -> None:
+    """Every organisation named on a case serves the case's city and is one that handles cases."""
+    allowed = set(
+        Organisation.objects.filter(dispatchable_q(), pk__in=[o.pk for o in orgs]).values_list(
+            "pk", flat=True
+        )
+    )
+    for org in orgs:
+        node = org.jurisdiction
+        if (node.city_id or node.pk) != case.city_id:
+            raise CaseInvalid(_("%(org)s does not serve this city.") % {"org": org.name})
+        if org.pk not in allowed:
+            raise CaseInvalid(_("%(org)s does not handle cases.") % {"org": org.name})
 
 
 def case_dispatch(
@@ -232,8 +274,7 @@ def case_dispatch(
         raise CaseInvalid(_("The lead organisation cannot also assist or be notified."))
 
     def change(c: Case, now: dt.datetime) -> dict:
-        if lead_org.jurisdiction.city_id not in (c.city_id, None) and lead_org.jurisdiction_id != c.city_id:
-            raise CaseInvalid(_("%(org)s does not serve this city.") % {"org": lead_org.name})
+        _check_dispatchable([lead_org, *assist_orgs, *notify_orgs], c)
         c.lead_org = lead_org
         CaseAssignment.objects.filter(case=c, active=True).update(active=False)
         rows = [CaseAssignment(case=c, organisation=lead_org, role=AssignmentRole.LEAD, created_at=now)]
@@ -373,6 +414,7 @@ def case_handle(*, case: Case | int, actor: Any, result: str, evidence: Iterable
     if not result.strip():
         raise CaseInvalid(_("Describe what was done."))
     files = list(evidence)
+    check_media(files)
 
     def change(c: Case, now: dt.datetime) -> dict:
         return {"media": _attach(c, files, purpose="handling", actor=actor, now=now)}
@@ -382,6 +424,7 @@ def case_handle(*, case: Case | int, actor: Any, result: str, evidence: Iterable
 
 def case_check(*, case: Case | int, actor: Any, note: str = "", evidence: Iterable[Any] = ()) -> Case:
     files = list(evidence)
+    check_media(files)
     return _run(
         case=case,
         action="check",
@@ -433,6 +476,8 @@ def case_reopen(*, case: Case | int, actor: Any, reason: str) -> Case:
             )
         c.lead_org = None
         CaseAssignment.objects.filter(case=c, active=True).update(active=False)
+        # The old verdict is answered by reopening; the reporter is asked again when it closes next.
+        c.satisfaction, c.resolution, c.rating_comment = "", "", ""
         return {}
 
     return _run(case=case, action="reopen", actor=actor, reason=reason, change=change)

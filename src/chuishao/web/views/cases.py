@@ -97,7 +97,9 @@ def case_act_page(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
         return redirect("web:case_detail", pk=case.pk)
     try:
-        case = case_act(case=case, action=action, actor=request.user, **form.params())
+        # The state the page showed: if someone acted meanwhile, the service refuses instead of acting.
+        seen = request.POST.get("seen_status") or None
+        case = case_act(case=case, action=action, actor=request.user, expected_status=seen, **form.params())
     except CaseError as exc:
         messages.error(request, action_message(exc))
     else:

@@ -70,6 +70,7 @@ def report_nearby(request: HttpRequest) -> HttpResponse:
     except (CatalogError, KeyError, ValueError):
         category = None
     if category is not None and -90 <= lat <= 90 and -180 <= lng <= 180:
+        # Public: only what, how far along and which day — never numbers, addresses or descriptions.
         cases = list(case_duplicates_nearby(category=category, lat=lat, lng=lng, at=clock.now()))
     return render(request, "web/_nearby.html", {"cases": cases, "asked": category is not None})
 
