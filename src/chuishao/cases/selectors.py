@@ -17,7 +17,6 @@ from chuishao.cases.scopes import acting_grant, case_scope_q
 from chuishao.cases.transitions import TERMINAL
 from chuishao.events.models import Event
 from chuishao.orgs.models import Role
-from chuishao.orgs.scopes import roles_of
 
 # Roles that need the reporter's contact details to do their work (callbacks, on-site verification).
 CONTACT_ROLES = {
@@ -110,10 +109,6 @@ def case_duplicates_nearby(
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
     return qs.select_related("category").order_by("-created_at")[:10]
-
-
-def can_see_contact(actor: Any) -> bool:
-    return bool(roles_of(actor) & CONTACT_ROLES)
 
 
 def mask_phone(phone: str) -> str:
