@@ -16,7 +16,7 @@ from chuishao.cases.models import Case
 from chuishao.cases.scopes import acting_grant, case_scope_q
 from chuishao.cases.transitions import TERMINAL
 from chuishao.events.models import Event
-from chuishao.orgs.models import Role
+from chuishao.orgs.models import Organisation, OrgKind, Role
 
 # Roles that need the reporter's contact details to do their work (callbacks, on-site verification).
 CONTACT_ROLES = {
@@ -127,3 +127,22 @@ def reporter_contact(*, actor: Any, case: Case) -> dict[str, str]:
         return {"name": case.reporter_name, "phone": case.reporter_phone}
     name = case.reporter_name[:1] + "*" * max(len(case.reporter_name) - 1, 0) if case.reporter_name else ""
     return {"name": name, "phone": mask_phone(case.reporter_phone) if case.reporter_phone else ""}
+
+
+# Organisations a case can be dispatched to; units only when they are a utility with a department type.
+DISPATCHABLE_KINDS = (
+    OrgKind.DEPARTMENT,
+    OrgKind.DISPATCHED_AGENCY,
+    OrgKind.STREET_OFFICE,
+    OrgKind.COMMUNITY_COMMITTEE,
+    OrgKind.PROPERTY_COMPANY,
+)
+
+
+def dispatchable_q() -> Q:
+    return Q(kind__in=DISPATCHABLE_KINDS) | (Q(kind=OrgKind.UNIT) & ~Q(dept_type=""))
+
+
+def is_dispatchable(org: Organisation) -> bool:
+    """The same rule as ``dispatchable_q`` for one organisation already in hand."""
+    return org.kind in DISPATCHABLE_KINDS or (org.kind == OrgKind.UNIT and bool(org.dept_type))

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Q
 
 from chuishao.cases.models import Case
-from chuishao.cases.services.workflow import dispatchable_q
+from chuishao.cases.selectors import dispatchable_q
 from chuishao.catalog.models import Category
 from chuishao.catalog.selectors import category_list
 from chuishao.geo.models import Jurisdiction, Kind

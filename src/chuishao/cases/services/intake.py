@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuishao import clock
@@ -164,7 +165,7 @@ def case_report(
         )
         enter_stage(case, "verify" if status == Status.REPORTED else "dispatch", start=now)
         case.save()
-        case.number = f"{now.astimezone(clock_tz()):%Y%m%d}{case.pk:06d}"
+        case.number = f"{timezone.localtime(now):%Y%m%d}{case.pk:06d}"
         Case.objects.filter(pk=case.pk).update(number=case.number)
         media_ids = [
             CaseMedia.objects.create(
@@ -221,12 +222,6 @@ def _is_boundary_case(route: Any) -> bool:
         return False
     kinds = settings.CHUISHAO_BOUNDARY_CASE_KINDS
     return Jurisdiction.objects.filter(code__in=list(route.nearby), kind__in=kinds).exists()
-
-
-def clock_tz():
-    from django.utils import timezone
-
-    return timezone.get_default_timezone()
 
 
 def _only_city_id() -> int:

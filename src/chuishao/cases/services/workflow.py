@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from chuishao import clock
@@ -24,9 +23,12 @@ from chuishao.cases.media import check_media
 from chuishao.cases.models import AssignmentRole, Case, CaseAssignment, CaseMedia, Resolution, Satisfaction
 from chuishao.cases.models import Status as S
 from chuishao.cases.scopes import acting_grant, actor_can_see_case
+from chuishao.cases.selectors import is_dispatchable
 from chuishao.cases.transitions import STAGE_OF_STATUS, TABLE, TERMINAL, Transition
+from chuishao.catalog.calendar import work_calendar
+from chuishao.events.models import Event
 from chuishao.events.services import event_append
-from chuishao.orgs.models import Organisation, OrgKind
+from chuishao.orgs.models import Organisation
 
 # Columns an event's before/after show, beyond the status.
 TRACKED = (
@@ -226,32 +228,13 @@ def _orgs(ids: Iterable[int | Organisation]) -> list[Organisation]:
     return [found[i] for i in ids]
 
 
-# Organisations a case can be dispatched to; units only when they are a utility with a department type.
-DISPATCHABLE_KINDS = (
-    OrgKind.DEPARTMENT,
-    OrgKind.DISPATCHED_AGENCY,
-    OrgKind.STREET_OFFICE,
-    OrgKind.COMMUNITY_COMMITTEE,
-    OrgKind.PROPERTY_COMPANY,
-)
-
-
-def dispatchable_q() -> Q:
-    return Q(kind__in=DISPATCHABLE_KINDS) | (Q(kind=OrgKind.UNIT) & ~Q(dept_type=""))
-
-
 def _check_dispatchable(orgs: list[Organisation], case: Case) -> None:
     """Every organisation named on a case serves the case's city and is one that handles cases."""
-    allowed = set(
-        Organisation.objects.filter(dispatchable_q(), pk__in=[o.pk for o in orgs]).values_list(
-            "pk", flat=True
-        )
-    )
     for org in orgs:
         node = org.jurisdiction
         if (node.city_id or node.pk) != case.city_id:
             raise CaseInvalid(_("%(org)s does not serve this city.") % {"org": org.name})
-        if org.pk not in allowed:
+        if not is_dispatchable(org):
             raise CaseInvalid(_("%(org)s does not handle cases.") % {"org": org.name})
 
 
@@ -371,14 +354,10 @@ def case_grant_extension(
 
 
 def _calendar_add(c: Case, start: dt.datetime, days: Decimal):
-    from chuishao.catalog.calendar import work_calendar
-
     return work_calendar(c.city_id).add(start, days, "working_days")
 
 
 def _last_requested_days(c: Case) -> str | None:
-    from chuishao.events.models import Event
-
     event = Event.objects.filter(case_id=c.pk, verb="case.request_extension").order_by("-seq").first()
     return (event.after or {}).get("requested_working_days") if event else None
 
