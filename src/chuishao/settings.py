@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "chuishao.catalog",
     "chuishao.events",
     "chuishao.cases",
+    "chuishao.notify",
+    "chuishao.evaluation",
     "chuishao.web",
     "chuishao.demo",
 ]
@@ -163,6 +165,23 @@ CHUISHAO_DUPLICATE_DISTANCE_M = 50.0
 CHUISHAO_DUPLICATE_WINDOW_HOURS = 72
 # A case rated unsatisfied may be reopened within this many days of closing.
 CHUISHAO_REOPEN_WINDOW_DAYS = int(os.environ.get("CHUISHAO_REOPEN_WINDOW_DAYS", "30"))
+# Rating an unsatisfied verdict within the reopen window reopens the case for rework by itself.
+CHUISHAO_REOPEN_ON_UNSATISFIED = os.environ.get("CHUISHAO_REOPEN_ON_UNSATISFIED", "1") == "1"
+# A reporter who has not rated a closed case within this many natural days is not asked any more:
+# the case counts as unrated (never as satisfied).
+CHUISHAO_FEEDBACK_WINDOW_DAYS = int(os.environ.get("CHUISHAO_FEEDBACK_WINDOW_DAYS", "7"))
+# Share of a deadline used when the sweep turns a case yellow.
+CHUISHAO_WARN_FRACTION = 0.8
+# An overdue case escalates one level (community → street → district → city) at its deadline and
+# again each time this much more working time passes: (amount, time type).
+CHUISHAO_ESCALATION_STEP = ("1", "working_days")
+# How many cases (or summonses) the sweep locks and updates per transaction.
+CHUISHAO_SWEEP_BATCH = 1000
+# The three rates' weights in the composite score (REFERENCE §2: 10/45/45; 30/35/35 is a local variant).
+CHUISHAO_RATE_WEIGHTS = {"response": 10, "resolution": 45, "satisfaction": 45}
+# The whistle rate (whistled cases per 100 filed) a street should stay within: too low, the mechanism
+# idles; too high, routine channels fail (our proposal).
+CHUISHAO_WHISTLE_RATE_BAND = (1.0, 10.0)
 # How often a serving process checks whether boundaries changed (seconds).
 CHUISHAO_ROUTING_RECHECK_SECONDS = 2.0
 # Signs audit checkpoints; production sets its own (never the secret key of the demo).

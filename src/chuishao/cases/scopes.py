@@ -1,8 +1,9 @@
 """What a person's memberships let them reach among cases: the scope of every case read and write.
 
 A membership scoped to a node reaches every case located under that node; department staff reach
-the cases their organisation leads, assists or once worked on; a resident reaches the cases they
-reported; a follow link reaches its one case.
+the cases their organisation leads, assists or once worked on, or was summoned to by a whistle; a
+street or district that co-owns a joint whistle reaches its cases across the line; a resident
+reaches the cases they reported; a follow link reaches its one case.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q
 
 from chuishao.actors import FollowLinkActor, SystemActor
-from chuishao.cases.models import CaseAssignment
+from chuishao.cases.models import CaseAssignment, WhistleParty, WhistleSummons
 from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import Grant, grants_of
 
@@ -25,6 +26,8 @@ NODE_COLUMN = {
     "grid": "grid_id",
 }
 CENTRE_ROLES = {Role.STREET_DISPATCHER, Role.DISTRICT_CENTRE, Role.CITY_CENTRE}
+# Node kinds whose grants also reach the cases of joint whistles they co-own (the party column).
+PARTY_COLUMN = {"street": "street_id", "district": "district_id"}
 
 
 def grant_reaches(grant: Grant, case: Any) -> bool:
@@ -35,16 +38,35 @@ def grant_reaches(grant: Grant, case: Any) -> bool:
         return grant.organisation_id is not None and grant.organisation_id in _case_org_ids(case)
     if grant.node_id is None or grant.node_kind not in NODE_COLUMN:
         return False
-    return getattr(case, NODE_COLUMN[grant.node_kind]) == grant.node_id
+    if getattr(case, NODE_COLUMN[grant.node_kind]) == grant.node_id:
+        return True
+    return grant.node_kind in PARTY_COLUMN and grant.node_id in _party_node_ids(case, grant.node_kind)
+
+
+def _party_node_ids(case: Any, kind: str) -> set[int]:
+    """Streets or districts co-owning a whistle on the case (cached on the instance)."""
+    if getattr(case, "pk", None) is None:
+        return set()
+    cache = getattr(case, "_party_nodes", None)
+    if cache is None:
+        rows = WhistleParty.objects.filter(whistle__cases=case.pk).values_list("street_id", "district_id")
+        cache = {"street": {r[0] for r in rows}, "district": {r[1] for r in rows}}
+        case._party_nodes = cache
+    return cache[kind]
 
 
 def _case_org_ids(case: Any) -> set[int]:
     """Organisations that lead the case or were ever assigned to it (a department that returned a case
     still sees what it returned: the record of the dispute is theirs too)."""
     ids = {case.lead_org_id} if case.lead_org_id else set()
+    if getattr(case, "pk", None) is None:
+        return ids
     cached = getattr(case, "_worked_org_ids", None)
     if cached is None:
         cached = set(case.assignments.values_list("organisation_id", flat=True))
+        cached |= set(
+            WhistleSummons.objects.filter(whistle__cases=case.pk).values_list("organisation_id", flat=True)
+        )
         case._worked_org_ids = cached
     return ids | cached
 
@@ -63,9 +85,17 @@ def case_scope_q(actor: Any) -> Q | None:
             assigned = CaseAssignment.objects.filter(
                 case_id=OuterRef("pk"), organisation_id=grant.organisation_id
             )
-            parts.append(Q(lead_org_id=grant.organisation_id) | Q(Exists(assigned)))
+            summoned = WhistleSummons.objects.filter(
+                whistle__cases=OuterRef("pk"), organisation_id=grant.organisation_id
+            )
+            parts.append(Q(lead_org_id=grant.organisation_id) | Q(Exists(assigned)) | Q(Exists(summoned)))
         elif grant.node_id and grant.node_kind in NODE_COLUMN:
             parts.append(Q(**{NODE_COLUMN[grant.node_kind]: grant.node_id}))
+            if grant.node_kind in PARTY_COLUMN:
+                party = WhistleParty.objects.filter(
+                    whistle__cases=OuterRef("pk"), **{PARTY_COLUMN[grant.node_kind]: grant.node_id}
+                )
+                parts.append(Q(Exists(party)))
     if not parts:
         return None
     q = parts[0]

@@ -269,6 +269,21 @@ class WorkCalendar:
         fraction = max(0.0, used / total)
         return max(fraction, 1.0) if now >= due else fraction
 
+    def fraction_point(
+        self, start: dt.datetime, due: dt.datetime, fraction: float, time_type: str
+    ) -> dt.datetime:
+        """The moment at which ``fraction`` of the time from ``start`` to ``due`` is used (the inverse
+        of ``elapsed_fraction``): 0.8 gives the yellow-warning point. Working types count working time."""
+        if due <= start:
+            return due
+        if TimeType(time_type) in _WORKING_TYPES:
+            total = self.working_time_between(start, due)
+            if total <= dt.timedelta(0):
+                return due
+            used = int(total / dt.timedelta(microseconds=1) * fraction)
+            return min(self._add_working_us(self._local(start), used), due)
+        return start + (due - start) * fraction
+
     # --- internals --------------------------------------------------------------------------
 
     def _local(self, moment: dt.datetime) -> dt.datetime:

@@ -55,6 +55,7 @@ class Stage(models.TextChoices):
     ONSITE = "onsite", _("on site")
     HANDLE = "handle", _("handle")
     CHECK = "check", _("check the finished work")
+    ARBITRATE = "arbitrate", _("arbitrate a disputed dispatch")
 
 
 class TimeType(models.TextChoices):
@@ -79,6 +80,24 @@ class StageDeadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category or '*'} {self.stage} {self.amount} {self.time_type}"
+
+
+class WhistleDeadline(models.Model):
+    """How long a summoned organisation has to acknowledge a whistle and to be on site, per whistle kind
+    (``everyday`` / ``campaign`` / ``emergency``). A row without city is the default."""
+
+    kind = models.CharField(max_length=12)
+    city = models.ForeignKey(Jurisdiction, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    acknowledge_amount = models.DecimalField(max_digits=7, decimal_places=2)
+    acknowledge_time_type = models.CharField(max_length=16, choices=TimeType.choices)
+    onsite_amount = models.DecimalField(max_digits=7, decimal_places=2)
+    onsite_time_type = models.CharField(max_length=16, choices=TimeType.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "city"], name="whistle_deadline_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.acknowledge_amount} {self.onsite_amount}"
 
 
 class Level(models.TextChoices):

@@ -13,7 +13,15 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from chuishao.catalog.data import taxonomy
-from chuishao.catalog.models import Category, CategoryKind, Level, Responsibility, StageDeadline, TimeType
+from chuishao.catalog.models import (
+    Category,
+    CategoryKind,
+    Level,
+    Responsibility,
+    StageDeadline,
+    TimeType,
+    WhistleDeadline,
+)
 from chuishao.orgs.models import Organisation
 
 # Used only when even the default row is missing (e.g. before ``catalog load``), so that a case
@@ -81,6 +89,35 @@ def stage_deadline_for(*, category: Category | None, stage: str) -> tuple[Decima
         if row is not None:
             return row.amount, row.time_type
     return FALLBACK_DEADLINE
+
+
+# Used when a city has loaded no whistle deadlines at all: REFERENCE §3's 30 minutes on site for an
+# emergency, one working day otherwise.
+FALLBACK_WHISTLE_DEADLINES: dict[str, tuple[tuple[Decimal, str], tuple[Decimal, str]]] = {
+    "emergency": ((Decimal("0.25"), TimeType.CLOCK_HOURS), (Decimal("0.5"), TimeType.CLOCK_HOURS)),
+    "campaign": ((Decimal(1), TimeType.WORKING_HOURS), (Decimal(4), TimeType.WORKING_HOURS)),
+    "everyday": ((Decimal(2), TimeType.WORKING_HOURS), (Decimal(1), TimeType.WORKING_DAYS)),
+}
+
+
+def whistle_deadline_for(
+    *, kind: str, city_id: int | None
+) -> tuple[tuple[Decimal, str], tuple[Decimal, str]]:
+    """((amount, time type) to acknowledge, (amount, time type) to be on site) for a whistle kind:
+    the city's row, else the default row, else ``FALLBACK_WHISTLE_DEADLINES``."""
+    rows = {
+        row.city_id: row
+        for row in WhistleDeadline.objects.filter(Q(city__isnull=True) | Q(city_id=city_id), kind=kind)
+    }
+    row = rows.get(city_id) or rows.get(None)
+    if row is None:
+        if kind not in FALLBACK_WHISTLE_DEADLINES:
+            raise CatalogError("whistle.kind", _("unknown whistle kind %(kind)s") % {"kind": kind})
+        return FALLBACK_WHISTLE_DEADLINES[kind]
+    return (
+        (row.acknowledge_amount, row.acknowledge_time_type),
+        (row.onsite_amount, row.onsite_time_type),
+    )
 
 
 def dept_types() -> dict[str, str]:

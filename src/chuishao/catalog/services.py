@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from chuishao.catalog.data import taxonomy
-from chuishao.catalog.models import Category, Level, Responsibility, StageDeadline
+from chuishao.catalog.models import Category, Level, Responsibility, StageDeadline, WhistleDeadline
 from chuishao.catalog.selectors import CatalogError, dept_types
 from chuishao.events.services import event_append
 from chuishao.geo.models import Jurisdiction, Kind
@@ -67,6 +67,24 @@ def _upsert_deadline(
     return "updated"
 
 
+WHISTLE_FIELDS = ("acknowledge_amount", "acknowledge_time_type", "onsite_amount", "onsite_time_type")
+
+
+def _upsert_whistle_deadline(*, existing: dict[str, WhistleDeadline], item: dict[str, Any]) -> str | None:
+    values = {f: Decimal(item[f]) if f.endswith("amount") else item[f] for f in WHISTLE_FIELDS}
+    row = existing.get(item["kind"])
+    if row is None:
+        WhistleDeadline.objects.create(kind=item["kind"], **values)
+        return "created"
+    changed = [f for f, v in values.items() if getattr(row, f) != v]
+    if not changed:
+        return None
+    for f in changed:
+        setattr(row, f, values[f])
+    row.save(update_fields=changed)
+    return "updated"
+
+
 def _upsert_responsibility(
     *, existing: dict[tuple[int, str], Responsibility], category: Category, item: dict[str, Any]
 ) -> str | None:
@@ -92,7 +110,7 @@ def catalog_load_defaults(*, actor: Any) -> dict[str, int]:
     data = taxonomy()
     counts = {
         f"{table}_{outcome}": 0
-        for table in ("categories", "deadlines", "responsibilities")
+        for table in ("categories", "deadlines", "responsibilities", "whistle_deadlines")
         for outcome in ("created", "updated")
     }
 
@@ -110,6 +128,9 @@ def catalog_load_defaults(*, actor: Any) -> dict[str, int]:
 
     for item in data["default_deadlines"]:
         tally("deadlines", _upsert_deadline(existing=deadlines, category=None, item=item))
+    whistle_rows = {w.kind: w for w in WhistleDeadline.objects.select_for_update().filter(city__isnull=True)}
+    for item in data.get("whistle_deadlines", []):
+        tally("whistle_deadlines", _upsert_whistle_deadline(existing=whistle_rows, item=item))
 
     for major_item in data["categories"]:
         kind = major_item["kind"]

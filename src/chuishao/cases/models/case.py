@@ -33,6 +33,7 @@ class Status(models.TextChoices):
     RATED = "rated", _("rated")
     REOPENED = "reopened", _("reopened")
     PARKED = "parked", _("parked")
+    ARBITRATION = "arbitration", _("awaiting arbitration")
     SELF_HANDLED = "self_handled", _("self-handled")
 
 
@@ -61,6 +62,12 @@ class Priority(models.TextChoices):
     NORMAL = "normal", _("normal")
     URGENT = "urgent", _("urgent")
     EMERGENCY = "emergency", _("emergency")
+
+
+class WarnLevel(models.TextChoices):
+    NONE = "", _("in time")
+    YELLOW = "yellow", _("yellow: 80 % of the deadline used")
+    RED = "red", _("red: overdue")
 
 
 class Satisfaction(models.TextChoices):
@@ -133,7 +140,16 @@ class Case(models.Model):
     suggested_org = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The centre node that dispatched the case: extensions need its approval, arbitration goes above it.
+    dispatcher_node = models.ForeignKey(
+        Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Set by arbitration: this organisation leads the case and may not return it again.
+    arbitrated_org = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     return_count = models.PositiveSmallIntegerField(default=0)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
     rework_count = models.PositiveSmallIntegerField(default=0)
     extension_count = models.PositiveSmallIntegerField(default=0)
 
@@ -143,10 +159,26 @@ class Case(models.Model):
     deadline_provisional = models.BooleanField(default=False)
     # Every stage's deadline: {stage: {"due": iso, "provisional": bool, "met": iso | None}}.
     deadlines = models.JSONField(default=dict, blank=True)
+    # Colour of the running deadline, when the sweep turns it yellow (80 % used), and escalation.
+    warn_level = models.CharField(max_length=8, choices=WarnLevel.choices, blank=True, default="")
+    yellow_at = models.DateTimeField(null=True, blank=True)
+    # The jurisdiction the overdue case has been escalated to (None: not escalated in this stage).
+    escalated_to = models.ForeignKey(
+        Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    escalation_count = models.PositiveSmallIntegerField(default=0)
+    # When the sweep must next look at the case (yellow, red, the next escalation, the feedback
+    # window's end); None: nothing pending. The sweep reads only rows due by this column.
+    sweep_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    supervised = models.BooleanField(default=False)
+    chase_count = models.PositiveSmallIntegerField(default=0)
 
     satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
     resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True)
     rating_comment = models.TextField(blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+    # The reporter did not answer within the feedback window: counted as unrated, never as satisfied.
+    rating_expired = models.BooleanField(default=False)
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
