@@ -32,7 +32,8 @@ _to_dispatched = [("file", "street-a", {}), ("dispatch", "street-a", {"lead": "u
 _to_handling = [*_to_dispatched, ("accept", "um-a", {}), ("start", "um-a", {})]
 _to_handled = [*_to_handling, ("handle", "um-a", {"result": "已清运"})]
 _to_closed = [*_to_handled, ("check", "grid-a", {}), ("close", "street-a", {})]
-_to_rated = [*_to_closed, ("rate", "resident", {"satisfaction": "unsatisfied", "resolution": "partly"})]
+_to_rated = [*_to_closed, ("rate", "resident", {"satisfaction": "basically", "resolution": "partly"})]
+_returned = ("return", "um-a", {"reason": "不属于本部门"})
 PATHS.update(
     {
         Status.REPORTED: [],
@@ -53,7 +54,18 @@ PATHS.update(
         Status.REWORKED: [*_to_handled, ("rework", "grid-a", {"reason": "未清理干净"})],
         Status.CLOSED: _to_closed,
         Status.RATED: _to_rated,
-        Status.REOPENED: [*_to_rated, ("reopen", "street-a", {"reason": "居民不满意"})],
+        # An unsatisfied verdict reopens the case by itself.
+        Status.REOPENED: [
+            *_to_closed,
+            ("rate", "resident", {"satisfaction": "unsatisfied", "resolution": "partly"}),
+        ],
+        # The second return of the same case goes up for arbitration.
+        Status.ARBITRATION: [
+            *_to_dispatched,
+            _returned,
+            ("dispatch", "street-a", {"lead": "um-110901"}),
+            _returned,
+        ],
         Status.PARKED: [("file", "street-a", {}), ("park", "district-a", {"reason": "待冬季施工"})],
         Status.SELF_HANDLED: [("verify", "grid-a", {}), ("self_handle", "grid-a", {"note": "当场清理"})],
     }
@@ -65,6 +77,7 @@ PARAMS = {
     "withdraw": {"reason": "不需要了"},
     "cancel": {"reason": "误报"},
     "dispatch": {"lead": "um-110901"},
+    "arbitrate": {"lead": "um-110901"},
     "return": {"reason": "不属于本部门"},
     "request_extension": {"reason": "需要协调", "working_days": 2},
     "refuse_extension": {"reason": "理由不足"},
@@ -82,7 +95,7 @@ RESUME = {
     ("unpark", Status.PARKED): Status.FILED,
 }
 # Allowed by the table but refused by a rule: a case may be reopened only after an unsatisfied rating.
-RULE_REFUSED = {("reopen", Status.CLOSED)}
+RULE_REFUSED = {("reopen", Status.CLOSED), ("reopen", Status.RATED)}
 
 
 def _params(city, action: str, params: dict) -> dict:

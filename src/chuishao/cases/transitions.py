@@ -1,8 +1,9 @@
 """The single transition table of the case loop (GB/T 30428 plus the branches real work needs).
 
 Each action names the states it may start from, the state it leads to (``None``: back to the state
-saved in ``resume_status``), the roles that may take it and whether a reason is required. Services in
-``cases.services`` execute these rows; nothing else changes ``Case.status``.
+saved in ``resume_status``; a service may pick another outcome, as ``return`` does for a second
+return, which goes to arbitration), the roles that may take it and whether a reason is required.
+Services in ``cases.services`` execute these rows; nothing else changes ``Case.status``.
 """
 
 from __future__ import annotations
@@ -48,8 +49,16 @@ TABLE: dict[str, Transition] = {
         _t("file", {S.REPORTED, S.VERIFIED}, S.FILED, CENTRES),
         _t("decline", {S.REPORTED, S.VERIFIED}, S.DECLINED, CENTRES, reason=True),
         _t("withdraw", {S.REPORTED}, S.CANCELLED, {R.RESIDENT}, reason=True),
-        _t("cancel", {S.FILED, S.DISPATCHED, S.RETURNED, S.REOPENED}, S.CANCELLED, CENTRES, reason=True),
+        _t(
+            "cancel",
+            {S.FILED, S.DISPATCHED, S.RETURNED, S.REOPENED, S.ARBITRATION},
+            S.CANCELLED,
+            CENTRES,
+            reason=True,
+        ),
         _t("dispatch", {S.FILED, S.RETURNED, S.REOPENED}, S.DISPATCHED, CENTRES),
+        # A second return of the same case goes up for arbitration (the service picks that target).
+        _t("arbitrate", {S.ARBITRATION}, S.DISPATCHED, UPPER_CENTRES),
         _t("accept", {S.DISPATCHED}, S.ACCEPTED, {R.DEPARTMENT_STAFF}, lead_only=True),
         _t("return", {S.DISPATCHED}, S.RETURNED, {R.DEPARTMENT_STAFF}, reason=True, lead_only=True),
         _t("start", {S.ACCEPTED, S.REWORKED}, S.HANDLING, {R.DEPARTMENT_STAFF}, lead_only=True),
@@ -86,6 +95,7 @@ STAGE_OF_STATUS: dict[str, str | None] = {
     S.VERIFIED: "dispatch",
     S.FILED: "dispatch",
     S.RETURNED: "dispatch",
+    S.ARBITRATION: "arbitrate",
     S.REOPENED: "dispatch",
     S.DISPATCHED: "accept",
     S.ACCEPTED: "handle",

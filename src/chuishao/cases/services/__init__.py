@@ -1,26 +1,30 @@
 """Case services: every write to a case goes through one of these functions.
 
-``intake`` creates cases; ``workflow`` moves them through the transition table.
+``intake`` creates cases; ``workflow`` moves them through the transition table, with ownership in
+``dispatch`` and the reporter's verdict in ``feedback``; ``engine`` runs one transition.
 """
 
-from chuishao.cases.services.intake import case_report
-from chuishao.cases.services.workflow import (
+from chuishao.cases.services.dispatch import (
     case_accept,
+    case_arbitrate,
+    case_dispatch,
+    case_grant_extension,
+    case_refuse_extension,
+    case_request_extension,
+    case_return,
+)
+from chuishao.cases.services.feedback import case_rate, case_reopen
+from chuishao.cases.services.intake import case_report
+from chuishao.cases.services.oversight import case_chase, case_supervise
+from chuishao.cases.services.workflow import (
     case_act,
     case_cancel,
     case_check,
     case_close,
     case_decline,
-    case_dispatch,
     case_file,
-    case_grant_extension,
     case_handle,
     case_park,
-    case_rate,
-    case_refuse_extension,
-    case_reopen,
-    case_request_extension,
-    case_return,
     case_rework,
     case_self_handle,
     case_start,
@@ -32,7 +36,9 @@ from chuishao.cases.services.workflow import (
 __all__ = [
     "case_accept",
     "case_act",
+    "case_arbitrate",
     "case_cancel",
+    "case_chase",
     "case_check",
     "case_close",
     "case_decline",
@@ -50,6 +56,7 @@ __all__ = [
     "case_rework",
     "case_self_handle",
     "case_start",
+    "case_supervise",
     "case_unpark",
     "case_verify",
     "case_withdraw",

@@ -1,4 +1,5 @@
-"""Moving a case through the transition table: one function per action.
+"""Moving a case through the transition table: one function per action (ownership in ``dispatch``,
+the reporter's verdict in ``feedback``), and ``case_act`` that takes any of them by name.
 
 Each function locks the case row, checks the actor can see the case, that one of the actor's roles
 may take the action, and that the case's state allows it; then it writes the change with
@@ -9,153 +10,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from chuishao import clock
-from chuishao.cases.deadlines import enter_stage, meet_stage, stage_due
-from chuishao.cases.errors import CaseConflict, CaseInvalid, CaseNotFound, CasePermissionDenied
+from chuishao.cases.deadlines import enter_stage, meet_stage
+from chuishao.cases.errors import CaseConflict, CaseInvalid
 from chuishao.cases.media import check_media
-from chuishao.cases.models import AssignmentRole, Case, CaseAssignment, CaseMedia, Resolution, Satisfaction
+from chuishao.cases.models import Case, CaseMedia
 from chuishao.cases.models import Status as S
-from chuishao.cases.scopes import acting_grant, actor_can_see_case
-from chuishao.cases.selectors import is_dispatchable
-from chuishao.cases.transitions import STAGE_OF_STATUS, TABLE, TERMINAL, Transition
-from chuishao.catalog.calendar import work_calendar
-from chuishao.events.models import Event
-from chuishao.events.services import event_append
-from chuishao.orgs.models import Organisation
-
-# Columns an event's before/after show, beyond the status.
-TRACKED = (
-    "status",
-    "lead_org_id",
-    "stage",
-    "deadline_at",
-    "satisfaction",
-    "resolution",
-    "return_count",
-    "rework_count",
-    "extension_count",
-    "duplicate_of_id",
-    "resume_status",
+from chuishao.cases.services.dispatch import (
+    case_accept,
+    case_arbitrate,
+    case_dispatch,
+    case_grant_extension,
+    case_refuse_extension,
+    case_request_extension,
+    case_return,
 )
-
-
-# Every column a transition may write (saved with update_fields).
-MUTABLE = [
-    "status",
-    "resume_status",
-    "lead_org",
-    "first_receiver",
-    "stage",
-    "deadline_at",
-    "deadline_provisional",
-    "deadlines",
-    "satisfaction",
-    "resolution",
-    "rating_comment",
-    "return_count",
-    "rework_count",
-    "extension_count",
-    "duplicate_of",
-    "closed_at",
-    "updated_at",
-]
-
-
-def _snapshot(case: Case) -> dict[str, Any]:
-    return {f: getattr(case, f) for f in TRACKED}
-
-
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, dict]:
-    changed = [k for k in after if before.get(k) != after.get(k)]
-    return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
-
-
-def authorise(*, actor: Any, case: Case, transition: Transition) -> None:
-    """Raise unless ``actor`` may take ``transition`` on ``case`` now (scope, then role, then state)."""
-    if not actor_can_see_case(actor, case):
-        raise CaseNotFound(_("No case %(number)s that you can see.") % {"number": case.number})
-    if acting_grant(actor, case, transition.roles, lead_only=transition.lead_only) is None:
-        # A department that worked on the case and acts on a state that has moved on (someone returned or
-        # re-dispatched it meanwhile) is told about the conflict rather than refused a role.
-        moved_on = transition.lead_only and case.status not in transition.sources
-        if moved_on and acting_grant(actor, case, transition.roles) is not None:
-            raise _conflict(case, transition)
-        raise CasePermissionDenied(
-            _("You may not %(action)s case %(number)s.")
-            % {"action": transition.action, "number": case.number}
-        )
-    if case.status not in transition.sources:
-        raise _conflict(case, transition)
-
-
-def _conflict(case: Case, transition: Transition) -> CaseConflict:
-    return CaseConflict(
-        _("Case %(number)s is %(status)s now, so it cannot be %(action)s; reload it to see what changed.")
-        % {"number": case.number, "status": case.get_status_display(), "action": transition.action}
-    )
-
-
-def allowed_actions(*, actor: Any, case: Case) -> list[str]:
-    """The actions ``actor`` may take on ``case`` in its current state (for pages and APIs)."""
-    if not actor_can_see_case(actor, case):
-        return []
-    return [
-        t.action
-        for t in TABLE.values()
-        if case.status in t.sources and acting_grant(actor, case, t.roles, lead_only=t.lead_only) is not None
-    ]
-
-
-def _run(
-    *,
-    case: Case | int,
-    action: str,
-    actor: Any,
-    reason: str = "",
-    change: Callable[[Case, dt.datetime], dict | None] | None = None,
-) -> Case:
-    transition = TABLE[action]
-    reason = (reason or "").strip()
-    if transition.needs_reason and not reason:
-        raise CaseInvalid(_("A reason is required to %(action)s a case.") % {"action": action})
-    pk = case.pk if isinstance(case, Case) else case
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("category").filter(pk=pk).first()
-        if locked is None:
-            raise CaseNotFound(_("No case with id %(id)s.") % {"id": pk})
-        authorise(actor=actor, case=locked, transition=transition)
-        now = clock.now()
-        before = _snapshot(locked)
-        old_stage = locked.stage
-        extra = (change(locked, now) if change else None) or {}
-        target = transition.target or locked.resume_status or S.FILED
-        if transition.target is None:
-            locked.resume_status = ""
-        locked.status = target
-        if "stage" not in extra.get("_handled", ()):
-            stage = STAGE_OF_STATUS.get(target)
-            # Handling keeps one clock from acceptance to the report, whatever happens in between.
-            if not (stage == "handle" and old_stage == "handle"):
-                meet_stage(locked, at=now)
-                enter_stage(locked, stage, start=now)
-        if target in TERMINAL and locked.closed_at is None:
-            locked.closed_at = now
-        if target == S.REOPENED:
-            locked.closed_at = None
-        locked.updated_at = now
-        locked.save(update_fields=MUTABLE)
-        after = _snapshot(locked)
-        b, a = _diff(before, after)
-        a.update({k: v for k, v in extra.items() if not k.startswith("_")})
-        event_append(verb=transition.verb, actor=actor, case=locked, before=b, after=a, reason=reason, at=now)
-    return locked
+from chuishao.cases.services.engine import allowed_actions, run_transition
+from chuishao.cases.services.feedback import case_rate, case_reopen
+from chuishao.cases.transitions import TABLE
 
 
 def case_act(
@@ -184,17 +60,17 @@ def case_act(
 
 
 def case_verify(*, case: Case | int, actor: Any, note: str = "") -> Case:
-    return _run(case=case, action="verify", actor=actor, reason=note)
+    return run_transition(case=case, action="verify", actor=actor, reason=note)
 
 
 def case_self_handle(*, case: Case | int, actor: Any, note: str = "") -> Case:
     if not note.strip():
         raise CaseInvalid(_("Say what you did to handle it yourself."))
-    return _run(case=case, action="self_handle", actor=actor, reason=note)
+    return run_transition(case=case, action="self_handle", actor=actor, reason=note)
 
 
 def case_file(*, case: Case | int, actor: Any, note: str = "") -> Case:
-    return _run(case=case, action="file", actor=actor, reason=note)
+    return run_transition(case=case, action="file", actor=actor, reason=note)
 
 
 def case_decline(
@@ -208,168 +84,19 @@ def case_decline(
             c.duplicate_of_id = dup_id
         return {}
 
-    return _run(case=case, action="decline", actor=actor, reason=reason, change=change)
+    return run_transition(case=case, action="decline", actor=actor, reason=reason, change=change)
 
 
 def case_withdraw(*, case: Case | int, actor: Any, reason: str) -> Case:
-    return _run(case=case, action="withdraw", actor=actor, reason=reason)
+    return run_transition(case=case, action="withdraw", actor=actor, reason=reason)
 
 
 def case_cancel(*, case: Case | int, actor: Any, reason: str) -> Case:
-    return _run(case=case, action="cancel", actor=actor, reason=reason)
-
-
-def _orgs(ids: Iterable[int | Organisation]) -> list[Organisation]:
-    ids = [o.pk if isinstance(o, Organisation) else int(o) for o in ids]
-    found = {o.pk: o for o in Organisation.objects.select_related("jurisdiction").filter(pk__in=ids)}
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise CaseInvalid(_("Unknown organisation(s): %(ids)s.") % {"ids": ", ".join(map(str, missing))})
-    return [found[i] for i in ids]
-
-
-def _check_dispatchable(orgs: list[Organisation], case: Case) -> None:
-    """Every organisation named on a case serves the case's city and is one that handles cases."""
-    for org in orgs:
-        node = org.jurisdiction
-        if (node.city_id or node.pk) != case.city_id:
-            raise CaseInvalid(_("%(org)s does not serve this city.") % {"org": org.name})
-        if not is_dispatchable(org):
-            raise CaseInvalid(_("%(org)s does not handle cases.") % {"org": org.name})
-
-
-def case_dispatch(
-    *,
-    case: Case | int,
-    actor: Any,
-    lead: Organisation | int,
-    assisting: Iterable[Organisation | int] = (),
-    notify: Iterable[Organisation | int] = (),
-    note: str = "",
-) -> Case:
-    """Send the case to a lead organisation (主办) with assisting (协办) and notify-only (知会) ones."""
-    (lead_org,) = _orgs([lead])
-    assist_orgs, notify_orgs = _orgs(assisting), _orgs(notify)
-    roles = {o.pk: AssignmentRole.ASSIST for o in assist_orgs} | {
-        o.pk: AssignmentRole.NOTIFY for o in notify_orgs
-    }
-    if lead_org.pk in roles:
-        raise CaseInvalid(_("The lead organisation cannot also assist or be notified."))
-
-    def change(c: Case, now: dt.datetime) -> dict:
-        _check_dispatchable([lead_org, *assist_orgs, *notify_orgs], c)
-        c.lead_org = lead_org
-        CaseAssignment.objects.filter(case=c, active=True).update(active=False)
-        rows = [CaseAssignment(case=c, organisation=lead_org, role=AssignmentRole.LEAD, created_at=now)]
-        rows += [
-            CaseAssignment(case=c, organisation_id=pk, role=role, created_at=now)
-            for pk, role in roles.items()
-        ]
-        CaseAssignment.objects.bulk_create(rows)
-        # The handling clock starts at dispatch (GB/T 30428): fix its due time now, use it on acceptance.
-        due, provisional = stage_due(case=c, stage="handle", start=now)
-        deadlines = dict(c.deadlines or {})
-        deadlines["handle"] = {"due": due.isoformat(), "provisional": provisional, "met": None}
-        c.deadlines = deadlines
-        return {"assisting": [o.pk for o in assist_orgs], "notify": [o.pk for o in notify_orgs], "note": note}
-
-    return _run(case=case, action="dispatch", actor=actor, change=change)
-
-
-def case_accept(*, case: Case | int, actor: Any) -> Case:
-    def change(c: Case, now: dt.datetime) -> dict:
-        if c.first_receiver_id is None:
-            c.first_receiver_id = c.lead_org_id
-        meet_stage(c, at=now)
-        # Handling runs on the clock fixed at dispatch.
-        preset = (c.deadlines or {}).get("handle")
-        if preset:
-            enter_stage(
-                c,
-                "handle",
-                start=now,
-                due=dt.datetime.fromisoformat(preset["due"]),
-                provisional=bool(preset.get("provisional")),
-            )
-        else:
-            enter_stage(c, "handle", start=now)
-        return {"_handled": ("stage",)}
-
-    return _run(case=case, action="accept", actor=actor, change=change)
-
-
-def case_return(*, case: Case | int, actor: Any, reason: str) -> Case:
-    """The lead department sends a mis-dispatched case back to the dispatcher (回退)."""
-
-    def change(c: Case, now: dt.datetime) -> dict:
-        c.return_count += 1
-        returned_by = c.lead_org_id
-        c.lead_org = None
-        CaseAssignment.objects.filter(case=c, active=True).update(active=False)
-        deadlines = dict(c.deadlines or {})
-        deadlines.pop("handle", None)
-        c.deadlines = deadlines
-        return {"returned_by": returned_by}
-
-    return _run(case=case, action="return", actor=actor, reason=reason, change=change)
+    return run_transition(case=case, action="cancel", actor=actor, reason=reason)
 
 
 def case_start(*, case: Case | int, actor: Any) -> Case:
-    return _run(case=case, action="start", actor=actor)
-
-
-def _as_days(value: Any) -> Decimal:
-    try:
-        days = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise CaseInvalid(_("The extension must be a number of working days.")) from exc
-    if days <= 0 or days > 60:
-        raise CaseInvalid(_("The extension must be between 0 and 60 working days."))
-    return days
-
-
-def case_request_extension(*, case: Case | int, actor: Any, reason: str, working_days: Any) -> Case:
-    days = _as_days(working_days)
-
-    def change(c: Case, now: dt.datetime) -> dict:
-        c.resume_status = c.status
-        return {"requested_working_days": str(days), "_handled": ("stage",)}
-
-    return _run(case=case, action="request_extension", actor=actor, reason=reason, change=change)
-
-
-def case_grant_extension(
-    *, case: Case | int, actor: Any, working_days: Any | None = None, note: str = ""
-) -> Case:
-    def change(c: Case, now: dt.datetime) -> dict:
-        requested = _last_requested_days(c)
-        days = _as_days(working_days if working_days is not None else requested)
-        start = c.deadline_at or now
-        deadline = _calendar_add(c, start, days)
-        c.extension_count += 1
-        enter_stage(c, "handle", start=now, due=deadline.due, provisional=deadline.provisional)
-        return {"granted_working_days": str(days), "_handled": ("stage",)}
-
-    return _run(case=case, action="grant_extension", actor=actor, reason=note, change=change)
-
-
-def _calendar_add(c: Case, start: dt.datetime, days: Decimal):
-    return work_calendar(c.city_id).add(start, days, "working_days")
-
-
-def _last_requested_days(c: Case) -> str | None:
-    event = Event.objects.filter(case_id=c.pk, verb="case.request_extension").order_by("-seq").first()
-    return (event.after or {}).get("requested_working_days") if event else None
-
-
-def case_refuse_extension(*, case: Case | int, actor: Any, reason: str) -> Case:
-    return _run(
-        case=case,
-        action="refuse_extension",
-        actor=actor,
-        reason=reason,
-        change=lambda c, now: {"_handled": ("stage",)},
-    )
+    return run_transition(case=case, action="start", actor=actor)
 
 
 def _attach(c: Case, files: Iterable[Any], *, purpose: str, actor: Any, now: dt.datetime) -> list[int]:
@@ -398,13 +125,13 @@ def case_handle(*, case: Case | int, actor: Any, result: str, evidence: Iterable
     def change(c: Case, now: dt.datetime) -> dict:
         return {"media": _attach(c, files, purpose="handling", actor=actor, now=now)}
 
-    return _run(case=case, action="handle", actor=actor, reason=result, change=change)
+    return run_transition(case=case, action="handle", actor=actor, reason=result, change=change)
 
 
 def case_check(*, case: Case | int, actor: Any, note: str = "", evidence: Iterable[Any] = ()) -> Case:
     files = list(evidence)
     check_media(files)
-    return _run(
+    return run_transition(
         case=case,
         action="check",
         actor=actor,
@@ -420,46 +147,11 @@ def case_rework(*, case: Case | int, actor: Any, reason: str) -> Case:
         enter_stage(c, "handle", start=now)
         return {"_handled": ("stage",)}
 
-    return _run(case=case, action="rework", actor=actor, reason=reason, change=change)
+    return run_transition(case=case, action="rework", actor=actor, reason=reason, change=change)
 
 
 def case_close(*, case: Case | int, actor: Any, note: str = "") -> Case:
-    return _run(case=case, action="close", actor=actor, reason=note)
-
-
-def case_rate(*, case: Case | int, actor: Any, satisfaction: str, resolution: str, comment: str = "") -> Case:
-    """The reporter's verdict (or the centre's record of a callback): satisfaction and resolution."""
-    if satisfaction not in Satisfaction.values:
-        raise CaseInvalid(_("Satisfaction must be one of %(v)s.") % {"v": ", ".join(Satisfaction.values)})
-    if resolution not in Resolution.values:
-        raise CaseInvalid(_("Resolution must be one of %(v)s.") % {"v": ", ".join(Resolution.values)})
-
-    def change(c: Case, now: dt.datetime) -> dict:
-        c.satisfaction, c.resolution, c.rating_comment = satisfaction, resolution, comment.strip()
-        return {}
-
-    return _run(case=case, action="rate", actor=actor, reason=comment, change=change)
-
-
-def case_reopen(*, case: Case | int, actor: Any, reason: str) -> Case:
-    """Reopen a closed case; allowed after an unsatisfied rating within the city's reopen window."""
-
-    def change(c: Case, now: dt.datetime) -> dict:
-        window = dt.timedelta(days=settings.CHUISHAO_REOPEN_WINDOW_DAYS)
-        if c.satisfaction != Satisfaction.UNSATISFIED:
-            raise CaseInvalid(_("Only a case rated unsatisfied can be reopened."))
-        if c.closed_at and now - c.closed_at > window:
-            raise CaseInvalid(
-                _("The reopen window of %(days)s days has passed.")
-                % {"days": settings.CHUISHAO_REOPEN_WINDOW_DAYS}
-            )
-        c.lead_org = None
-        CaseAssignment.objects.filter(case=c, active=True).update(active=False)
-        # The old verdict is answered by reopening; the reporter is asked again when it closes next.
-        c.satisfaction, c.resolution, c.rating_comment = "", "", ""
-        return {}
-
-    return _run(case=case, action="reopen", actor=actor, reason=reason, change=change)
+    return run_transition(case=case, action="close", actor=actor, reason=note)
 
 
 def case_park(*, case: Case | int, actor: Any, reason: str) -> Case:
@@ -471,12 +163,12 @@ def case_park(*, case: Case | int, actor: Any, reason: str) -> Case:
         enter_stage(c, None, start=now)
         return {"_handled": ("stage",)}
 
-    return _run(case=case, action="park", actor=actor, reason=reason, change=change)
+    return run_transition(case=case, action="park", actor=actor, reason=reason, change=change)
 
 
 def case_unpark(*, case: Case | int, actor: Any, note: str = "") -> Case:
     """Resume a parked case where it was; its running stage starts afresh from now."""
-    return _run(case=case, action="unpark", actor=actor, reason=note)
+    return run_transition(case=case, action="unpark", actor=actor, reason=note)
 
 
 ACTIONS: dict[str, Callable[..., Case]] = {
@@ -487,6 +179,7 @@ ACTIONS: dict[str, Callable[..., Case]] = {
     "withdraw": case_withdraw,
     "cancel": case_cancel,
     "dispatch": case_dispatch,
+    "arbitrate": case_arbitrate,
     "accept": case_accept,
     "return": case_return,
     "start": case_start,
@@ -503,3 +196,5 @@ ACTIONS: dict[str, Callable[..., Case]] = {
     "unpark": case_unpark,
 }
 assert set(ACTIONS) == set(TABLE), "every transition has exactly one service"
+
+__all__ = ["ACTIONS", "allowed_actions", "case_act"]

@@ -15,7 +15,7 @@ from chuishao.cases.errors import CaseError
 from chuishao.cases.models import CaseMedia
 from chuishao.cases.selectors import case_get, case_list, case_timeline, reporter_contact
 from chuishao.cases.services import case_act
-from chuishao.cases.services.workflow import allowed_actions
+from chuishao.cases.services.engine import allowed_actions
 from chuishao.cases.transitions import TABLE
 from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import roles_of
