@@ -21,6 +21,7 @@ from chuishao.cases.services import (
     case_rate,
 )
 from chuishao.cases.sweep import deadline_sweep
+from chuishao.events.audit import audit_verify
 from chuishao.events.models import Event
 from chuishao.geo.models import Jurisdiction
 
@@ -112,6 +113,11 @@ def test_a_sweep_that_was_down_catches_up_every_step_in_order(city, report):
         e.after["level"] for e in Event.objects.filter(case_id=case.pk, verb="case.escalated").order_by("seq")
     ]
     assert levels == ["street", "district", "city"]
+    # The events written in bulk chain onto the case's own events like any other.
+    case.refresh_from_db()
+    assert case.chain_seq == Event.objects.filter(case_id=case.pk).count()
+    report = audit_verify()
+    assert report.problems == []
 
 
 def test_a_new_stage_resets_the_colour_and_the_escalation(city, report):

@@ -54,15 +54,49 @@ def event_append(
     at = at or clock.now()
     before, after = _jsonable(before), _jsonable(after)
     head: ChainHead | None = None
+    if case is None:
+        if not chain:
+            raise ValueError("an event needs a case or a chain")
+        head, _ = ChainHead.objects.select_for_update().get_or_create(chain=chain, defaults={"hash": GENESIS})
+    event = _chained(
+        verb=verb,
+        actor=actor,
+        case=case,
+        head=head,
+        city_id=city_id,
+        before=before,
+        after=after,
+        reason=reason,
+        at=at,
+    )
+    event.save(force_insert=True)
+    if case is not None:
+        type(case).objects.filter(pk=case.pk).update(chain_seq=case.chain_seq, chain_hash=case.chain_hash)
+    else:
+        assert head is not None
+        head.save(update_fields=["seq", "hash"])
+    return event
+
+
+def _chained(
+    *,
+    verb: str,
+    actor: Any,
+    case: Any,
+    head: ChainHead | None,
+    city_id: int | None,
+    before: dict,
+    after: dict,
+    reason: str,
+    at: dt.datetime,
+) -> Event:
+    """The next event of a case's chain (or of ``head``'s), unsaved; advances the head in memory."""
     if case is not None:
         chain = f"case:{case.pk}"
         prev_seq, prev_hash = case.chain_seq, case.chain_hash or GENESIS
         city_id = city_id if city_id is not None else case.city_id
     else:
-        if not chain:
-            raise ValueError("an event needs a case or a chain")
-        head, _ = ChainHead.objects.select_for_update().get_or_create(chain=chain, defaults={"hash": GENESIS})
-        prev_seq, prev_hash = head.seq, head.hash
+        chain, prev_seq, prev_hash = head.chain, head.seq, head.hash
     seq = prev_seq + 1
     uid, label = actor_user_id(actor), actor_label(actor)
     digest = event_hash(
@@ -79,12 +113,16 @@ def event_append(
         reason=reason,
         created_at=_timestamp(at),
     )
-    event = Event.objects.create(
+    if case is not None:
+        case.chain_seq, case.chain_hash = seq, digest
+    else:
+        head.seq, head.hash = seq, digest
+    return Event(
         chain=chain,
         seq=seq,
         verb=verb,
         city_id=city_id,
-        case=case,
+        case_id=case.pk if case is not None else None,
         actor_id=uid,
         actor_label=label,
         before=before,
@@ -94,14 +132,36 @@ def event_append(
         prev_hash=prev_hash,
         hash=digest,
     )
-    if case is not None:
-        case.chain_seq, case.chain_hash = seq, digest
-        type(case).objects.filter(pk=case.pk).update(chain_seq=seq, chain_hash=digest)
-    else:
-        assert head is not None
-        head.seq, head.hash = seq, digest
-        head.save(update_fields=["seq", "hash"])
-    return event
+
+
+def case_events_append_many(
+    items: list[tuple[Any, str, dict]], *, actor: Any, at: dt.datetime
+) -> list[Event]:
+    """Append ``(case, verb, after)`` events in one insert, for bulk work such as the deadline sweep.
+
+    Like ``event_append`` it runs inside the caller's transaction with the case rows locked; several
+    events of one case chain in the order given. The cases' new ``chain_seq``/``chain_hash`` are set
+    on the instances only: the caller saves them together with its own change (one bulk update).
+    """
+    if not items:
+        return []
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("events must be appended inside the transaction that makes the change")
+    events = [
+        _chained(
+            verb=verb,
+            actor=actor,
+            case=case,
+            head=None,
+            city_id=None,
+            before={},
+            after=_jsonable(after),
+            reason="",
+            at=at,
+        )
+        for case, verb, after in items
+    ]
+    return Event.objects.bulk_create(events)
 
 
 def stored_hash(event: Event) -> str:
