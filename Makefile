@@ -32,7 +32,7 @@ migrate: setup
 
 demo: migrate
 	$(BIN)/chuishao demo
-	$(BIN)/chuishao serve --port $(PORT)
+	$(BIN)/chuishao serve --port $(PORT) --with-worker
 
 serve: migrate
 	$(BIN)/chuishao serve --port $(PORT)

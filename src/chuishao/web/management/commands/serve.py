@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 
 from django.core.management import call_command
@@ -19,11 +20,22 @@ class Command(BaseCommand):
         parser.add_argument("--production", action="store_true", help="run gunicorn with several workers")
         parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
         parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="also run `chuishao worker` (sweeps, notifications, rollups) until the server stops",
+        )
 
     def handle(self, *args, port: int, host: str, production: bool, workers: int, threads: int, **options):
         if not production:
+            worker = self._start_worker() if options["with_worker"] else None
             self.stdout.write(f"Chuishao on http://{host}:{port}/  (Ctrl-C stops it)")
-            call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
+            try:
+                call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
+            finally:
+                if worker is not None:
+                    worker.terminate()
+                    worker.wait(timeout=10)
             return
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which("gunicorn")
         if gunicorn is None:
@@ -42,4 +54,11 @@ class Command(BaseCommand):
                 "--access-logfile",
                 "-",
             ],
+        )
+
+    def _start_worker(self) -> subprocess.Popen:
+        """The background worker as a child process, so the demo's deadlines and notifications move."""
+        self.stdout.write("Worker started: deadline sweeps, notifications and rollups every minute.")
+        return subprocess.Popen(  # noqa: S603 — our own interpreter and command
+            [sys.executable, "-m", "chuishao.cli", "worker"]
         )
