@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chuishao.cases.errors import CaseConflict, CaseInvalid, CasePermissionDenied
+from chuishao.cases.errors import CaseConflict, CaseError, CaseInvalid, CasePermissionDenied
 from chuishao.cases.models import Status
 from chuishao.cases.services import (
     case_accept,
@@ -46,7 +46,7 @@ def test_a_case_returned_twice_goes_to_the_district_whose_decision_binds(city, r
     with pytest.raises((CaseConflict, CasePermissionDenied)):
         case_dispatch(case=case, actor=city.people["street-a"], lead=city.orgs["um-110901"])
     # The other district's centre cannot see it.
-    with pytest.raises(Exception) as other:
+    with pytest.raises(CaseError) as other:
         case_arbitrate(case=case, actor=city.people["district-b"], lead=city.orgs["um-110901"])
     assert other.value.code in {"case.not_found", "case.permission_denied"}
 
@@ -82,7 +82,7 @@ def test_an_extension_is_decided_by_the_level_that_dispatched(city, report):
     case_accept(case=case, actor=city.people["um-a"])
     case_request_extension(case=case, actor=city.people["um-a"], reason="等材料", working_days=2)
     # A centre of the other district cannot; the dispatching street can.
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(CaseError) as refused:
         case_grant_extension(case=case, actor=city.people["district-b"])
     assert refused.value.code in {"case.not_found", "case.permission_denied"}
     granted = case_grant_extension(case=case, actor=city.people["street-a"])

@@ -16,6 +16,17 @@ from chuishao.cases.services.dispatch import (
 from chuishao.cases.services.feedback import case_rate, case_reopen
 from chuishao.cases.services.intake import case_report
 from chuishao.cases.services.oversight import case_chase, case_supervise
+from chuishao.cases.services.whistle import (
+    summons_acknowledge,
+    summons_check_in,
+    summons_record_action,
+    whistle_blow,
+    whistle_cancel,
+    whistle_confirm_done,
+    whistle_join,
+    whistle_rate,
+    whistle_summon,
+)
 from chuishao.cases.services.workflow import (
     case_act,
     case_cancel,
@@ -60,4 +71,13 @@ __all__ = [
     "case_unpark",
     "case_verify",
     "case_withdraw",
+    "summons_acknowledge",
+    "summons_check_in",
+    "summons_record_action",
+    "whistle_blow",
+    "whistle_cancel",
+    "whistle_confirm_done",
+    "whistle_join",
+    "whistle_rate",
+    "whistle_summon",
 ]
