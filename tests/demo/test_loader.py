@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from chuishao.cases.models import Case, Status
+from chuishao.cases.models import Case, Status, Whistle
 from chuishao.demo.city import DEMO_LOGINS
 from chuishao.demo.loader import DEMO_PASSWORD, demo_is_loaded, load_demo
 from chuishao.events.audit import audit_verify
@@ -20,7 +20,8 @@ from chuishao.geo.models import Jurisdiction
 def test_demo_loads_through_the_services(capsys):
     result = load_demo(log=lambda _: None, cases=60, days=20)
     assert demo_is_loaded()
-    assert result["cases"] == Case.objects.count() >= 50
+    # The replayed history plus the two cases of the border story.
+    assert result["cases"] + 2 == Case.objects.count() >= 52
     assert Jurisdiction.objects.filter(kind="grid").count() >= 200
     assert Jurisdiction.objects.filter(kind="community").count() >= 20
     assert Jurisdiction.objects.filter(kind="street").count() >= 6
@@ -37,4 +38,26 @@ def test_demo_loads_through_the_services(capsys):
     call_command("demo")
     out = capsys.readouterr().out
     assert "already loaded" in out
-    assert Case.objects.count() == result["cases"]
+    assert Case.objects.count() == result["cases"] + 2
+
+
+@pytest.mark.django_db
+def test_the_border_story_is_told_once_and_ready_to_play_again():
+    load_demo(log=lambda _: None, cases=0, days=1)
+    finished, fresh = Case.objects.filter(category__code="0101", category__kind="event").order_by("created_at")
+    # The finished one: a joint whistle both districts' enforcement reported to, rated by both streets.
+    whistle = Whistle.objects.get(cases=finished)
+    assert whistle.joint and whistle.status == "done"
+    assert {p.district.code for p in whistle.parties.all()} == {"110901", "110902"}
+    summonses = list(whistle.summonses.all())
+    assert {s.organisation.code for s in summonses} == {
+        "ORG-110901-urban_management",
+        "ORG-110902-urban_management",
+    }
+    assert all(s.onsite_at is not None and hasattr(s, "rating") for s in summonses)
+    assert {s.rating.street_id for s in summonses} == {p.street_id for p in whistle.parties.all()}
+    assert finished.status == Status.RATED and finished.satisfaction == "satisfied"
+    # The fresh one waits on the line, filed, for a visitor to blow the whistle.
+    assert fresh.status == Status.FILED and fresh.boundary_case
+    assert not fresh.whistles.exists()
+    assert audit_verify().ok

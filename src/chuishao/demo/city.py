@@ -487,6 +487,13 @@ DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
     (f"community-{DEMO_BORDER_GRID_WEST[:12]}", "欣园社区工作人员", "community staff beside the border"),
     (f"grid-{DEMO_BORDER_GRID_WEST}", "区界网格员", "grid worker on the district border"),
     (f"dept-{WEST_DISTRICT}-urban_management", "河西区城管执法局工作人员", "Hexi urban management staff"),
+    (
+        f"street-{DEMO_BORDER_STREET_EAST}",
+        "区界对面街道派遣员（联合吹哨）",
+        "street dispatcher across the border (joint whistle)",
+    ),
+    (f"dept-{EAST_DISTRICT}-urban_management", "河东区城管执法局工作人员", "Hedong urban management staff"),
+    (f"district-centre-{EAST_DISTRICT}", "河东区指挥中心", "Hedong District command centre"),
     ("resident-1", "居民", "resident"),
 )
 _RESIDENTS = 6

@@ -26,6 +26,7 @@ from chuishao.catalog.calendar_io import calendar_load_official
 from chuishao.catalog.models import Category
 from chuishao.catalog.services import catalog_load_defaults
 from chuishao.demo.city import demo_city_geojson, demo_organisations, demo_people
+from chuishao.demo.stories import WHISTLE_SHARE, load_border_story, play_whistle
 from chuishao.events.models import Event
 from chuishao.events.services import checkpoint_create, event_append
 from chuishao.geo.importer import geo_import
@@ -284,6 +285,11 @@ def _play(
         return
     if not step("dispatch", dispatcher, (5, 30), lead=lead):
         return
+    if rng.random() < WHISTLE_SHARE:
+        ended = play_whistle(case, rng=rng, at=t, dispatcher=dispatcher, staff_of=cast.by_org)
+        if ended is None:
+            return
+        t = ended
     staff = cast.by_org.get(lead.pk)
     if rng.random() < 0.05:
         if not step("return", staff, (20, 120), reason="该事项不属于本部门职责"):
@@ -325,6 +331,8 @@ def _play(
 def load_demo(*, log: Callable[[str], None] = print, cases: int = 1200, days: int = 120) -> dict[str, int]:
     load_geography_and_people(log=log)
     made = load_history(days=days, cases=cases, log=log)
+    story = load_border_story(now=clock.now())
+    log(f"border story: finished {story['finished']}, ready to play {story['to_play']}")
     with transaction.atomic():
         event_append(verb=LOADED_VERB, actor=SYSTEM, chain="demo", after={"cases": made})
     checkpoint_create(settle=dt.timedelta(0))
