@@ -92,10 +92,25 @@ def _sweep_cases(now: dt.datetime, batch: int, result: SweepResult) -> int:
             result.examined += 1
             _sweep_case(case, now, nodes, result, events)
             case.updated_at = now
-        # One insert for the events and one update for the rows: the cost per changed case stays small.
+        # One insert for the events and one batched statement for the rows.
         case_events_append_many(events, actor=SYSTEM, at=now)
-        Case.objects.bulk_update(cases, CASE_FIELDS)
+        _save_many(cases)
     return len(cases)
+
+
+def _save_many(cases: list[Case]) -> None:
+    """Write the sweep's columns of every claimed case with one prepared UPDATE run for many rows
+    (psycopg pipelines it; Django's ``bulk_update`` builds a CASE per column per row, which costs
+    milliseconds per row in Python)."""
+    if not cases:
+        return
+    fields = [Case._meta.get_field(name) for name in CASE_FIELDS]
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    # Names come from the model, never from input.
+    sql = f"UPDATE {connection.ops.quote_name(Case._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
+    rows = [[f.get_db_prep_save(getattr(c, f.attname), connection) for f in fields] + [c.pk] for c in cases]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _sweep_case(
