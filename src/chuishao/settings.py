@@ -129,7 +129,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Background work (Huey): SQLite next to the database by default, Redis in production. The durable
 # record is the events table; a lost queue message never loses what the events say must happen.
-REDIS_URL = os.environ.get("CHUISHAO_REDIS_URL", "").strip()
+# ``CHUISHAO_REDIS_URL`` wins; the conventional ``REDIS_URL`` of hosting platforms works too.
+REDIS_URL = (os.environ.get("CHUISHAO_REDIS_URL") or os.environ.get("REDIS_URL") or "").strip()
 HUEY = (
     RedisHuey("chuishao", url=REDIS_URL)
     if REDIS_URL
