@@ -47,8 +47,10 @@ lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/chuishao manage makemigrations --check --dry-run
 
+# The sweep benchmark's target is PostgreSQL (set DATABASE_URL); on SQLite it loads a smaller city.
 bench: setup
 	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/sweep.py $(if $(DATABASE_URL),,--cases 200000)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var
