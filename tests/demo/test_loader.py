@@ -44,7 +44,8 @@ def test_demo_loads_through_the_services(capsys):
 @pytest.mark.django_db
 def test_the_border_story_is_told_once_and_ready_to_play_again():
     load_demo(log=lambda _: None, cases=0, days=1)
-    finished, fresh = Case.objects.filter(category__code="0101", category__kind="event").order_by("created_at")
+    stories = Case.objects.filter(category__code="0101", category__kind="event").order_by("created_at")
+    finished, fresh = stories
     # The finished one: a joint whistle both districts' enforcement reported to, rated by both streets.
     whistle = Whistle.objects.get(cases=finished)
     assert whistle.joint and whistle.status == "done"

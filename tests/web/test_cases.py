@@ -188,3 +188,37 @@ def test_timeline_on_case_page_names_staff(login, report, city):
     text = page.content.decode()
     assert "dispatched the case" in text
     assert "street-a" in text
+
+
+def test_every_case_verb_reads_in_plain_words():
+    from chuishao.cases.transitions import TABLE
+    from chuishao.web.presenters import ACTION_WORDS, VERB_WORDS
+
+    extra = {
+        "case.reported",
+        "case.whistled",
+        "case.warned",
+        "case.escalated",
+        "case.feedback_expired",
+        "case.supervised",
+        "case.chased",
+    }
+    assert {t.verb for t in TABLE.values()} | extra <= set(VERB_WORDS)
+    assert set(TABLE) <= set(ACTION_WORDS)
+
+
+def test_follow_page_shows_oversight_without_its_notes(client, login, report, city):
+    from chuishao.cases.services import case_chase, case_supervise
+
+    case = dispatched(city, report())
+    case_supervise(case=case, actor=city.people["district-a"], note="区领导督办，联系人李科长13900002222")
+    case_chase(case=case, actor=city.people["street-a"], note="内部催办")
+    page = client.get(
+        reverse("web:follow", args=[case.number, case.follow_token]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "put the case under supervision" in page and "urged the owner" in page
+    assert "13900002222" not in page and "内部催办" not in page
+    assert "district-a" not in page and "street-a" not in page
+    staff = login("street-a").get(reverse("web:case_detail", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    text = staff.content.decode()
+    assert "内部催办" in text and "reminder 1" in text

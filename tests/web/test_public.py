@@ -172,7 +172,7 @@ def test_signed_in_reporter_rates_as_themselves(login, city, report):
         reverse("web:follow_rate", args=[case.number, case.follow_token]),
         {"satisfaction": "unsatisfied", "resolution": "partly"},
     )
-    event = Event.objects.filter(case_id=case.pk).order_by("-seq").first()
+    event = Event.objects.filter(case_id=case.pk, verb="case.rate").get()
     assert event.verb == "case.rate"
     assert event.actor_id == city.people["resident"].pk
 

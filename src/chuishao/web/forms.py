@@ -5,13 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from chuishao.cases.errors import CaseNotFound
-from chuishao.cases.models import Case, Resolution, Satisfaction, Status
-from chuishao.cases.selectors import case_get
+from chuishao.cases.models import (
+    AssignmentRole,
+    Case,
+    Resolution,
+    Satisfaction,
+    Status,
+    WarnLevel,
+    WhistleKind,
+    WhistleReason,
+)
+from chuishao.cases.selectors import case_get, dispatchable_q
 from chuishao.cases.transitions import TABLE
-from chuishao.geo.models import Jurisdiction
+from chuishao.geo.models import Jurisdiction, Kind
+from chuishao.orgs.models import Organisation
 from chuishao.web.reads import dispatch_candidates
 
 MAX_PHOTOS = 3
@@ -63,6 +74,16 @@ class CaseFilterForm(forms.Form):
         required=False,
         choices=[("", _("any")), ("yes", _("overdue")), ("no", _("not overdue"))],
     )
+    warn = forms.ChoiceField(
+        label=_("Colour"),
+        required=False,
+        choices=[
+            ("", _("any")),
+            ("yellow", _("yellow")),
+            ("red", _("red")),
+            ("escalated", _("escalated")),
+        ],
+    )
     open_only = forms.BooleanField(label=_("Open only"), required=False)
     q = forms.CharField(label=_("Number or text"), required=False, max_length=100)
 
@@ -88,6 +109,20 @@ class CaseFilterForm(forms.Form):
             "open_only": bool(d.get("open_only")),
             "text": d.get("q") or "",
         }
+
+    def warn_q(self) -> Q:
+        """The colour filter, applied to the scoped queryset ``case_list`` returns (it has no such
+        parameter): the colour the deadline sweep wrote (``warn_level``), or escalated one level up at
+        least once in the running stage (``escalated_to``)."""
+        warn = (self.cleaned_data.get("warn") if self.is_valid() else "") or ""
+        return WARN_FILTERS.get(warn, Q())
+
+
+WARN_FILTERS = {
+    "yellow": Q(warn_level=WarnLevel.YELLOW),
+    "red": Q(warn_level=WarnLevel.RED),
+    "escalated": Q(escalated_to__isnull=False),
+}
 
 
 _DEPTH = {"city": 0, "district": 1, "street": 2, "community": 3, "grid": 4}
@@ -157,6 +192,13 @@ class DispatchForm(ActionForm):
         self.fields["lead"].initial = self.case.suggested_org_id
 
 
+class ArbitrateForm(DispatchForm):
+    """The level above decides who owns a twice-returned case (lead, assisting, notify, why)."""
+
+    note = None
+    reason = _reason(False)
+
+
 class RequestExtensionForm(ActionForm):
     reason = _reason(True)
     working_days = forms.DecimalField(label=_("Working days"), min_value=0.5, max_value=60, initial=2)
@@ -201,6 +243,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "withdraw": ReasonForm,
     "cancel": ReasonForm,
     "dispatch": DispatchForm,
+    "arbitrate": ArbitrateForm,
     "accept": ActionForm,
     "return": ReasonForm,
     "start": ActionForm,
@@ -217,3 +260,117 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "unpark": NoteForm,
 }
 assert set(ACTION_FORMS) == set(TABLE), "every transition has a form"
+
+
+# --- oversight and the whistle: each form's cleaned data are its service's keyword arguments ------
+
+
+class OversightForm(forms.Form):
+    """Supervise (督办) or chase (催办): what the level above expects of the owner."""
+
+    note = _reason(True, _("What you expect of the owner"))
+
+
+SCORE_CHOICES = [(str(n), str(n)) for n in range(5, 0, -1)]
+
+
+def summonable_organisations(city_id: int, district_ids: set[int]) -> list[Organisation]:
+    """Organisations a whistle may summon: those that handle cases, at city level or serving one of
+    the party districts (the district itself or a street in it), as ``check_summonable`` accepts."""
+    serving = Q(jurisdiction_id=city_id) | Q(jurisdiction_id__in=district_ids)
+    serving |= Q(jurisdiction__district_id__in=district_ids)
+    rows = Organisation.objects.filter(dispatchable_q(), serving)
+    return list(rows.select_related("jurisdiction").order_by("jurisdiction__code", "code"))
+
+
+def _org_choices(orgs: list[Organisation]) -> list[tuple[int, str]]:
+    return [(o.pk, f"{o.name} · {o.jurisdiction.name}") for o in orgs]
+
+
+class WhistleBlowForm(forms.Form):
+    """Blow the whistle on one case: kind, why, what for, and whom to summon in which role."""
+
+    kind = forms.ChoiceField(label=_("Kind of whistle"), choices=WhistleKind.choices)
+    reason = forms.ChoiceField(label=_("Why the street whistles"), choices=WhistleReason.choices)
+    description = forms.CharField(
+        label=_("What the departments are summoned for"),
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 4000}),
+    )
+    lead = forms.TypedChoiceField(
+        label=_("Lead department (主办)"), coerce=int, required=False, empty_value=None
+    )
+    assisting = forms.TypedMultipleChoiceField(label=_("Assisting (协办)"), coerce=int, required=False)
+    notify = forms.TypedMultipleChoiceField(label=_("Notify only (知会)"), coerce=int, required=False)
+    joint_streets = forms.TypedMultipleChoiceField(
+        label=_("Also bring in these streets (optional)"), coerce=int, required=False
+    )
+
+    def __init__(self, *args: Any, case: Case, orgs: list[Organisation], streets: list, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        choices = _org_choices(orgs)
+        self.fields["lead"].choices = [("", "—"), *choices]
+        self.fields["assisting"].choices = self.fields["notify"].choices = choices
+        if streets:
+            self.fields["joint_streets"].choices = [(s.pk, s.name) for s in streets]
+        else:
+            del self.fields["joint_streets"]  # every other street is already across the boundary
+        for name in ("assisting", "notify", "joint_streets"):
+            if name in self.fields:
+                self.fields[name].widget.attrs["size"] = min(len(self.fields[name].choices), 5) or 1
+        self.fields["lead"].initial = case.lead_org_id or case.suggested_org_id
+
+    def params(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        named = [(d.get("lead"), AssignmentRole.LEAD)] if d.get("lead") else []
+        named += [(pk, AssignmentRole.ASSIST) for pk in d.get("assisting") or []]
+        named += [(pk, AssignmentRole.NOTIFY) for pk in d.get("notify") or []]
+        return {
+            "kind": d["kind"],
+            "reason": d["reason"],
+            "description": d["description"],
+            "summons": [{"organisation": pk, "role": role} for pk, role in named],
+            "joint_streets": d.get("joint_streets") or [],
+        }
+
+
+class SummonForm(forms.Form):
+    organisation = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
+    role = forms.ChoiceField(label=_("Role"), choices=AssignmentRole.choices)
+
+    def __init__(self, *args: Any, orgs: list[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = _org_choices(orgs)
+
+
+class JoinForm(forms.Form):
+    street = forms.TypedChoiceField(label=_("Street"), coerce=int)
+
+    def __init__(self, *args: Any, streets: list[Jurisdiction], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["street"].choices = [(s.pk, s.name) for s in streets if s.kind == Kind.STREET]
+
+
+class WhistleNoteForm(forms.Form):
+    """Confirm done or record an action: a required note."""
+
+    note = _reason(True, _("Note"))
+
+
+class WhistleCancelForm(forms.Form):
+    reason = _reason(True)
+
+
+class CheckInForm(forms.Form):
+    """Where the department stands now; the browser fills it in, the service validates it."""
+
+    lat = forms.CharField(label=_("Latitude"), max_length=32)
+    lng = forms.CharField(label=_("Longitude"), max_length=32)
+
+
+class WhistleRateForm(forms.Form):
+    on_time_report = forms.ChoiceField(label=_("Reported on time"), choices=SCORE_CHOICES)
+    problem_solved = forms.ChoiceField(label=_("Problem solved"), choices=SCORE_CHOICES)
+    attitude = forms.ChoiceField(label=_("Attitude"), choices=SCORE_CHOICES)
+    comment = forms.CharField(
+        label=_("Comment (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

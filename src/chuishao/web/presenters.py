@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from chuishao.cases.models import Case, Status
 from chuishao.cases.transitions import TABLE
 from chuishao.events.models import Event
+from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Role
 from chuishao.web.reads import memberships_of
 
@@ -40,6 +41,43 @@ VERB_WORDS = {
     "case.reopen": _("reopened the case"),
     "case.park": _("parked the case"),
     "case.unpark": _("resumed the parked case"),
+    "case.arbitrate": _("arbitrated who owns the case"),
+    "case.whistled": _("called in the departments to solve it together (吹哨)"),
+    "case.warned": _("the deadline colour changed"),
+    "case.escalated": _("the deadline passed: the case went up a level"),
+    "case.feedback_expired": _("no rating came in time: the case counts as unrated"),
+    "case.supervised": _("put the case under supervision (督办)"),
+    "case.chased": _("urged the owner to get on with it (催办)"),
+}
+
+# What a colour change (case.warned) says, by the colour the sweep wrote.
+WARN_WORDS = {
+    "yellow": _("80 % of the time is used: the case turned yellow"),
+    "red": _("the deadline passed: the case turned red"),
+}
+
+# The whistle's own history (its event chain), for the board.
+WHISTLE_VERB_WORDS = {
+    "whistle.blown": _("blew the whistle"),
+    "whistle.joined": _("a street joined the whistle"),
+    "whistle.summoned": _("summoned a department"),
+    "whistle.acknowledged": _("acknowledged the summons"),
+    "whistle.checked_in": _("reported on site"),
+    "whistle.acted": _("recorded what it did"),
+    "whistle.done": _("confirmed the matter is done"),
+    "whistle.released": _("released a department"),
+    "whistle.cancelled": _("called the whistle off"),
+    "whistle.rated": _("rated a department"),
+    "whistle.summons_overdue": _("a department missed a report deadline"),
+}
+
+# How a summons met a deadline (``whistle_board`` verdicts).
+VERDICT_WORDS = {
+    "on_time": _("on time"),
+    "late": _("late"),
+    "overdue": _("overdue"),
+    "pending": _("pending"),
+    "n/a": _("—"),
 }
 
 ACTION_WORDS = {
@@ -64,6 +102,7 @@ ACTION_WORDS = {
     "reopen": _("Reopen"),
     "park": _("Park"),
     "unpark": _("Resume"),
+    "arbitrate": _("Arbitrate: name the owner"),
 }
 
 
@@ -72,8 +111,11 @@ def deadline_state(case: Case, now: dt.datetime) -> str:
     ``green``; empty when no deadline runs."""
     if case.deadline_at is None or not case.is_open:
         return ""
-    if now >= case.deadline_at:
+    # The sweep's colour wins: it is what the desk filters by and what escalation acted on.
+    if now >= case.deadline_at or case.warn_level == "red":
         return "red"
+    if case.warn_level == "yellow":
+        return "yellow"
     start = case.updated_at or case.created_at
     span = (case.deadline_at - start).total_seconds()
     if span <= 0 or (now - start).total_seconds() / span >= WARN_AT:
@@ -104,6 +146,7 @@ class Step:
     reason: str
     before: str
     after: str
+    detail: str = ""
 
 
 def _public_who(event: Event, case: Case, people: dict) -> str:
@@ -137,9 +180,31 @@ PUBLIC_REASONS = {
 }
 
 
+def _detail(event: Event, places: dict[int, str], public: bool) -> str:
+    """What an event adds to its words: the colour, where it went up to, which whistle."""
+    after = event.after or {}
+    if event.verb == "case.escalated":
+        return str(_("to %(place)s") % {"place": places.get(after.get("escalated_to_id"), "—")})
+    if event.verb == "case.whistled" and not public:
+        joint = str(_("joint whistle")) if after.get("joint") else ""
+        return " · ".join(x for x in (after.get("whistle_number", ""), joint) if x)
+    if event.verb == "case.chased" and not public:
+        return str(_("reminder %(n)s") % {"n": after.get("chase_count", "")})
+    return ""
+
+
+def _what(event: Event) -> Any:
+    if event.verb == "case.warned":
+        level = (event.after or {}).get("warn_level")
+        return WARN_WORDS.get(level, VERB_WORDS["case.warned"])
+    return VERB_WORDS.get(event.verb, event.verb)
+
+
 def timeline(events: list[Event], case: Case, *, public: bool) -> list[Step]:
     """Events as steps: when, who (an office for the public, a person for staff), what, why."""
     people = memberships_of({e.actor_id for e in events if e.actor_id})
+    targets = {(e.after or {}).get("escalated_to_id") for e in events if e.verb == "case.escalated"}
+    places = dict(Jurisdiction.objects.filter(pk__in=targets - {None}).values_list("pk", "name"))
     steps = []
     for e in events:
         role_or_office = _public_who(e, case, people)
@@ -150,12 +215,35 @@ def timeline(events: list[Event], case: Case, *, public: bool) -> list[Step]:
             Step(
                 when=e.created_at,
                 who=who,
-                what=str(VERB_WORDS.get(e.verb, e.verb)),
+                what=str(_what(e)),
                 # Reasons between offices (returns, parking, refusals) stay inside; the public sees why
                 # its case was declined, what was done and its own words.
                 reason=e.reason if not public or e.verb in PUBLIC_REASONS else "",
                 before=status_label((e.before or {}).get("status")),
                 after=status_label((e.after or {}).get("status")),
+                detail=_detail(e, places, public),
+            )
+        )
+    return steps
+
+
+def whistle_history(events: list[Event], orgs: dict[int, str], streets: dict[int, str]) -> list[Step]:
+    """The whistle's chain in plain words for staff: who did what, to which department or street."""
+    steps = []
+    for e in events:
+        after = e.after or {}
+        about = orgs.get(after.get("organisation_id")) or streets.get(after.get("street_id"), "")
+        if e.verb == "whistle.blown":
+            about = ""
+        steps.append(
+            Step(
+                when=e.created_at,
+                who=e.actor_label,
+                what=str(WHISTLE_VERB_WORDS.get(e.verb, e.verb)),
+                reason=e.reason,
+                before="",
+                after="",
+                detail=about,
             )
         )
     return steps

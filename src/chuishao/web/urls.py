@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chuishao.web.views import accounts, cases, public
+from chuishao.web.views import accounts, cases, public, whistles
 
 app_name = "web"
 urlpatterns = [
@@ -12,6 +12,13 @@ urlpatterns = [
     path("cases/", cases.case_list_page, name="case_list"),
     path("cases/<int:pk>/", cases.case_page, name="case_detail"),
     path("cases/<int:pk>/act/<slug:action>/", cases.case_act_page, name="case_act"),
+    path("cases/<int:pk>/oversee/<slug:action>/", cases.case_oversee_page, name="case_oversee"),
+    path("cases/<int:pk>/whistle/", whistles.whistle_blow_page, name="case_whistle"),
+    path("whistles/", whistles.whistle_list_page, name="whistle_list"),
+    path("whistles/<int:pk>/", whistles.whistle_page, name="whistle_detail"),
+    path("whistles/<int:pk>/act/<slug:action>/", whistles.whistle_act_page, name="whistle_act"),
+    path("summons/", whistles.summons_inbox_page, name="summons_inbox"),
+    path("summons/<int:pk>/<slug:action>/", whistles.summons_act_page, name="summons_act"),
     path("media/<int:pk>/", cases.case_media, name="media"),
     path("report/", public.report, name="report"),
     path("report/nearby/", public.report_nearby, name="report_nearby"),

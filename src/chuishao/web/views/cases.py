@@ -5,24 +5,29 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from chuishao import clock
 from chuishao.cases.errors import CaseError
 from chuishao.cases.models import CaseMedia
+from chuishao.cases.scopes import acting_grant
 from chuishao.cases.selectors import case_get, case_list, case_timeline, reporter_contact
-from chuishao.cases.services import case_act
+from chuishao.cases.services import case_act, case_chase, case_supervise
 from chuishao.cases.services.engine import allowed_actions
+from chuishao.cases.services.oversight import CHASERS, SUPERVISORS
 from chuishao.cases.transitions import TABLE
 from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import roles_of
-from chuishao.web.forms import ACTION_FORMS, CaseFilterForm
+from chuishao.web.forms import ACTION_FORMS, CaseFilterForm, OversightForm
 from chuishao.web.presenters import ACTION_WORDS, deadline_state, timeline
 from chuishao.web.reads import jurisdictions_by_code, major_categories, nodes_in_reach
 from chuishao.web.views.common import action_message, media_response, raise_http
+from chuishao.web.views.whistles import blow_form_for, case_whistles
 
 PAGE_SIZE = 50
 
@@ -33,7 +38,8 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
         request.GET or None, categories=major_categories(), nodes=nodes_in_reach(request.user)
     )
     query = form.query() if request.GET else {}
-    page = Paginator(case_list(actor=request.user, **query), PAGE_SIZE).get_page(request.GET.get("page"))
+    cases = case_list(actor=request.user, **query).filter(form.warn_q() if request.GET else Q())
+    page = Paginator(cases.select_related("escalated_to"), PAGE_SIZE).get_page(request.GET.get("page"))
     now = clock.now()
     rows = [(case, deadline_state(case, now)) for case in page]
     params = request.GET.copy()
@@ -66,6 +72,8 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
         for action in allowed_actions(actor=request.user, case=case)
     ]
     events = list(case_timeline(case=case))
+    blow = blow_form_for(request.user, case)
+    whistles = case_whistles(request.user, case)
     context = {
         "case": case,
         "contact": reporter_contact(actor=request.user, case=case),
@@ -75,6 +83,14 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
         "steps": timeline(events, case, public=not roles_of(request.user) - {Role.RESIDENT}),
         "nearby": jurisdictions_by_code(list(case.nearby_jurisdictions or [])),
         "action_forms": forms,
+        "whistles": whistles,
+        "open_whistle": next((w for w in whistles if w.status == "open"), None),
+        "blow_form": blow[0] if blow else None,
+        "blow_across": blow[1] if blow else [],
+        "oversight_forms": [
+            {"action": a, "label": OVERSIGHT_WORDS[a], "form": OversightForm(auto_id=f"id_{a}_%s")}
+            for a in oversight_allowed(request.user, case)
+        ],
         "map_data": {
             "point": [case.lat, case.lng] if case.lat is not None else None,
             "grid": case.grid.boundary if case.grid_id else None,
@@ -116,3 +132,46 @@ def case_media(request: HttpRequest, pk: int) -> HttpResponse:
     media = get_object_or_404(CaseMedia, pk=pk)
     _case_or_404(request, media.case_id)
     return media_response(media)
+
+
+# --- oversight by a higher level (督办, 催办): outside the transition table, so asked here ---------
+
+OVERSIGHT = {"supervise": (SUPERVISORS, case_supervise), "chase": (CHASERS, case_chase)}
+OVERSIGHT_WORDS = {
+    "supervise": gettext_lazy("Put under supervision (督办)"),
+    "chase": gettext_lazy("Urge the owner (催办)"),
+}
+
+
+def oversight_allowed(actor, case) -> list[str]:
+    """Which of supervise and chase the service would accept now: the roles it names, reaching the
+    case (``acting_grant``, as the service asks), on an open case; supervision only once."""
+    if not case.is_open:
+        return []
+    return [
+        action
+        for action, (roles, _service) in OVERSIGHT.items()
+        if acting_grant(actor, case, roles) is not None and not (action == "supervise" and case.supervised)
+    ]
+
+
+@login_required
+@require_POST
+def case_oversee_page(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    case = _case_or_404(request, pk)
+    if action not in OVERSIGHT:
+        raise Http404(_("No such action."))
+    form = OversightForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say what you expect of the owner."))
+        return redirect("web:case_detail", pk=case.pk)
+    try:
+        case = OVERSIGHT[action][1](case=case, actor=request.user, note=form.cleaned_data["note"])
+    except CaseError as exc:
+        messages.error(request, action_message(exc))
+    else:
+        if action == "supervise":
+            messages.success(request, _("The case is now under supervision; the owner is told."))
+        else:
+            messages.success(request, _("The owner is urged on (reminder %(n)s).") % {"n": case.chase_count})
+    return redirect("web:case_detail", pk=case.pk)

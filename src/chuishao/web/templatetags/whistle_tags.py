@@ -1,0 +1,17 @@
+"""Template helpers for the whistle pages: which whistle links the header shows."""
+
+from __future__ import annotations
+
+from django import template
+
+from chuishao.orgs.models import Role
+from chuishao.orgs.scopes import grants_of
+
+register = template.Library()
+
+
+@register.simple_tag
+def whistle_nav(user) -> dict[str, bool]:
+    """``whistles``: roles that can see whistles (every staff role); ``summons``: department staff."""
+    roles = {g.role for g in grants_of(user)}
+    return {"whistles": bool(roles - {Role.RESIDENT}), "summons": Role.DEPARTMENT_STAFF in roles}
