@@ -1,0 +1,248 @@
+"""The grouped counting queries behind the rollup: cases, whistles and grid workers per (unit, month).
+
+``count_rows(kind, keys=…, city_id=…)`` runs one grouped query per source table for one unit kind
+(cases; whistles or summonses; for grid workers one per event verb plus the grids' public-first
+cases) and returns ``{(unit_id, period): (city_id, {count: n})}``. With ``keys`` the queries are
+restricted to those units and months (the incremental refresh); without, they count everything
+(the rebuild). Only counts named in ``definitions.COUNTS`` appear; the filters below are the
+executable form of that table and of docs/evaluation.md.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
+
+from chuishao.cases.models import PUBLIC_SOURCES, Case, WarnLevel, Whistle, WhistleSummons
+from chuishao.cases.models import Status as S
+from chuishao.evaluation.definitions import JURISDICTION_KINDS, period_bounds, period_of
+from chuishao.events.models import Event
+from chuishao.orgs.models import Membership, Role
+
+Key = tuple[int, str]  # (unit_id, period)
+Rows = dict[Key, tuple[int, dict[str, int]]]
+
+CLOSED = (S.CLOSED, S.RATED)
+PUBLIC = Q(source__in=[str(s) for s in PUBLIC_SOURCES])
+NOT_PARKED = ~Q(status=S.PARKED)
+RED = Q(warn_level=WarnLevel.RED)
+ACCEPT_MET = Q(deadlines__accept__has_key="on_time")
+HANDLE_MET = Q(deadlines__handle__has_key="on_time")
+HANDLE_ON_TIME = Q(deadlines__handle__on_time=True)
+OVERDUE_UNHANDLED = NOT_PARKED & Q(stage="handle") & RED
+
+# Each case count as a filter over Case annotated with ``_filed`` and ``_escalated``.
+CASE_FILTERS: dict[str, Q] = {
+    "received": Q(),
+    "public_first": PUBLIC,
+    "filed": Q(_filed=True),
+    "public_first_filed": PUBLIC & Q(_filed=True),
+    "cancelled_filed": Q(_filed=True, status=S.CANCELLED),
+    "self_handled": Q(status=S.SELF_HANDLED),
+    "dispatched": Q(deadlines__has_key="accept"),
+    "returned": Q(return_count__gt=0),
+    "response_due": NOT_PARKED & Q(deadlines__has_key="accept") & (ACCEPT_MET | (Q(stage="accept") & RED)),
+    "responded_on_time": NOT_PARKED & Q(deadlines__accept__on_time=True),
+    "handled": NOT_PARKED & HANDLE_MET,
+    "handled_on_time": NOT_PARKED & HANDLE_ON_TIME,
+    "overdue_unhandled": OVERDUE_UNHANDLED,
+    "closed": Q(status__in=CLOSED),
+    "closed_on_time": Q(status__in=CLOSED) & HANDLE_ON_TIME,
+    "reworked": Q(rework_count__gt=0) & ((NOT_PARKED & HANDLE_MET) | OVERDUE_UNHANDLED),
+    "parked": Q(status=S.PARKED),
+    "escalated": Q(_escalated=True),
+    "rated": ~Q(satisfaction=""),
+    "satisfied": Q(satisfaction="satisfied"),
+    "basically": Q(satisfaction="basically"),
+    "unsatisfied": Q(satisfaction="unsatisfied"),
+    "solved": Q(resolution="solved"),
+    "partly": Q(resolution="partly"),
+    "unsolved": Q(resolution="unsolved"),
+    "unrated": Q(rating_expired=True),
+}
+
+# The case column (or expression) that names the unit a case counts for.
+# A department is accountable for a case it accepted (首接负责制: first_receiver) even after the lead
+# changes; before anyone accepted it, the current lead counts it.
+CASE_UNIT = {
+    "grid": F("grid_id"),
+    "community": F("community_id"),
+    "street": F("street_id"),
+    "district": F("district_id"),
+    "city": F("city_id"),
+    "department": Coalesce("first_receiver_id", "lead_org_id"),
+}
+WHISTLE_UNIT = {"street": F("street_id"), "district": F("street__district_id"), "city": F("city_id")}
+
+
+def _months_q(field: str, periods: Iterable[str]) -> Q:
+    q = Q(pk__in=[])
+    for period in sorted(set(periods)):
+        start, end = period_bounds(period)
+        q |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return q
+
+
+def _event_exists(verb: str, ref: str = "pk") -> Exists:
+    return Exists(Event.objects.filter(case_id=OuterRef(ref), verb=verb))
+
+
+def _restrict(qs, keys: set[Key] | None, unit: str, month_field: str):
+    if keys is None:
+        return qs
+    return qs.filter(**{f"{unit}__in": {u for u, _ in keys}}).filter(
+        _months_q(month_field, {p for _, p in keys})
+    )
+
+
+def _collect(rows, unit: str, month: str, names: Iterable[str], out: Rows, keys: set[Key] | None) -> None:
+    for row in rows:
+        key = (row[unit], period_of(row[month]))
+        if keys is not None and key not in keys:
+            continue
+        city, counts = out.get(key, (row["_city"], {}))
+        for name in names:
+            counts[name] = counts.get(name, 0) + (row[name] or 0)
+        out[key] = (city, counts)
+
+
+def case_rows(kind: str, *, keys: set[Key] | None = None, city_id: int | None = None) -> Rows:
+    """Case counts per (unit, month of receipt) for a jurisdiction kind or departments."""
+    qs = Case.objects.all() if city_id is None else Case.objects.filter(city_id=city_id)
+    qs = qs.annotate(_unit=CASE_UNIT[kind]).filter(_unit__isnull=False)
+    qs = _restrict(qs, keys, "_unit", "created_at")
+    qs = qs.annotate(_filed=_event_exists("case.file"), _escalated=_event_exists("case.escalated"))
+    aggregates = {name: Count("pk", filter=q) for name, q in CASE_FILTERS.items()}
+    rows = (
+        qs.annotate(_month=TruncMonth("created_at"))
+        .values("_unit", "_month")
+        .annotate(_city=Max("city_id"), **aggregates)
+        .order_by()
+    )
+    out: Rows = {}
+    _collect(rows, "_unit", "_month", CASE_FILTERS, out, keys)
+    return out
+
+
+def whistle_rows(kind: str, *, keys: set[Key] | None = None, city_id: int | None = None) -> Rows:
+    """Whistles blown (streets and above) or summonses and their ratings (departments)."""
+    out: Rows = {}
+    if kind in WHISTLE_UNIT:
+        qs = Whistle.objects.all() if city_id is None else Whistle.objects.filter(city_id=city_id)
+        qs = _restrict(qs.annotate(_unit=WHISTLE_UNIT[kind]), keys, "_unit", "created_at")
+        rows = (
+            qs.annotate(_month=TruncMonth("created_at"))
+            .values("_unit", "_month")
+            .annotate(_city=Max("city_id"), whistles=Count("pk"))
+            .order_by()
+        )
+        _collect(rows, "_unit", "_month", ["whistles"], out, keys)
+    elif kind == "department":
+        qs = WhistleSummons.objects.all()
+        if city_id is not None:
+            qs = qs.filter(whistle__city_id=city_id)
+        qs = _restrict(qs.annotate(_unit=F("organisation_id")), keys, "_unit", "summoned_at")
+        attends = ~Q(role="notify")
+        points = F("rating__on_time_report") + F("rating__problem_solved") + F("rating__attitude") - 3
+        rows = (
+            qs.annotate(_month=TruncMonth("summoned_at"))
+            .values("_unit", "_month")
+            .annotate(
+                _city=Max("whistle__city_id"),
+                summonses=Count("pk"),
+                summons_ack_on_time=Count("pk", filter=Q(acknowledged_at__lte=F("acknowledge_due"))),
+                summons_onsite_due=Count("pk", filter=attends),
+                summons_onsite_on_time=Count("pk", filter=attends & Q(onsite_at__lte=F("onsite_due"))),
+                whistle_ratings=Count("rating"),
+                whistle_rating_points=Coalesce(Sum(points), Value(0)),
+            )
+            .order_by()
+        )
+        names = [
+            "summonses",
+            "summons_ack_on_time",
+            "summons_onsite_due",
+            "summons_onsite_on_time",
+            "whistle_ratings",
+            "whistle_rating_points",
+        ]
+        _collect(rows, "_unit", "_month", names, out, keys)
+    return out
+
+
+def grid_workers(person_ids: Iterable[int] | None = None) -> dict[int, set[int]]:
+    """Grid workers (people with an active grid_worker membership) and the grids they serve."""
+    qs = Membership.objects.filter(role=Role.GRID_WORKER, active=True, node__isnull=False)
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=list(person_ids))
+    workers: dict[int, set[int]] = defaultdict(set)
+    for person_id, node_id in qs.values_list("person_id", "node_id"):
+        workers[person_id].add(node_id)
+    return dict(workers)
+
+
+# Grid-worker counts from the events they wrote: (verb, count of cases, count of those on time).
+WORKER_VERBS = (
+    ("case.reported", "gw_reported", "gw_reported_filed", Q(_filed=True)),
+    ("case.verify", "gw_verified", "gw_verified_on_time", Q(case__deadlines__verify__on_time=True)),
+    ("case.check", "gw_checked", "gw_checked_on_time", Q(case__deadlines__check__on_time=True)),
+)
+
+
+def grid_worker_rows(*, keys: set[Key] | None = None, city_id: int | None = None) -> Rows:
+    workers = grid_workers(None if keys is None else {u for u, _ in keys})
+    out: Rows = {}
+    if not workers:
+        return out
+    for verb, total, good, q in WORKER_VERBS:
+        qs = Event.objects.filter(verb=verb, actor_id__in=list(workers), case_id__isnull=False)
+        if city_id is not None:
+            qs = qs.filter(case__city_id=city_id)
+        qs = _restrict(qs, keys, "actor_id", "case__created_at")
+        if verb == "case.reported":
+            qs = qs.annotate(_filed=_event_exists("case.file", "case_id"))
+        rows = (
+            qs.annotate(_month=TruncMonth("case__created_at"))
+            .values("actor_id", "_month")
+            .annotate(
+                _city=Max("case__city_id"),
+                **{total: Count("case_id", distinct=True), good: Count("case_id", distinct=True, filter=q)},
+            )
+            .order_by()
+        )
+        _collect(rows, "actor_id", "_month", [total, good], out, keys)
+    # 漏报: public-first cases in each worker's grids.
+    grids = {g for gs in workers.values() for g in gs}
+    qs = Case.objects.filter(PUBLIC, grid_id__in=grids)
+    if city_id is not None:
+        qs = qs.filter(city_id=city_id)
+    if keys is not None:
+        qs = qs.filter(_months_q("created_at", {p for _, p in keys}))
+    rows = (
+        qs.annotate(_month=TruncMonth("created_at"))
+        .values("grid_id", "_month")
+        .annotate(_city=Max("city_id"), gw_missed=Count("pk"))
+        .order_by()
+    )
+    by_grid = defaultdict(list)
+    for row in rows:
+        by_grid[row["grid_id"]].append(row)
+    for person_id, person_grids in workers.items():
+        mapped = [{**r, "actor_id": person_id} for g in person_grids for r in by_grid.get(g, [])]
+        _collect(mapped, "actor_id", "_month", ["gw_missed"], out, keys)
+    return out
+
+
+def count_rows(kind: str, *, keys: set[Key] | None = None, city_id: int | None = None) -> Rows:
+    """Every count of one unit kind per (unit, month), merged from its sources."""
+    if kind == "grid_worker":
+        return grid_worker_rows(keys=keys, city_id=city_id)
+    out = case_rows(kind, keys=keys, city_id=city_id)
+    if kind in JURISDICTION_KINDS or kind == "department":
+        for key, (city, counts) in whistle_rows(kind, keys=keys, city_id=city_id).items():
+            base_city, base = out.get(key, (city, {}))
+            out[key] = (base_city, base | counts)
+    return out

@@ -1,0 +1,227 @@
+"""Keeping the rollup up to date: the incremental refresh from the event log, and the full rebuild.
+
+``rollup_refresh`` reads the events written since its cursor, works out which (unit kind, unit,
+month) rows those events' cases and whistles touch, and recomputes exactly those rows with the
+grouped queries of ``evaluation.counting`` restricted to them. Recomputing a row is idempotent, so
+the refresh re-reads recent events freely: its cursor only moves past an event once any
+transaction that could still commit a lower id has had ``settle`` to finish (ids on PostgreSQL are
+handed out before commit, so they can become visible out of order).
+
+``rollup_rebuild`` recomputes every row (first run, after a change of definitions, in tests).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from chuishao import clock
+from chuishao.cases.models import Case, Whistle, WhistleSummons
+from chuishao.evaluation.counting import Key, Rows, count_rows, grid_workers
+from chuishao.evaluation.definitions import COUNT_NAMES, JURISDICTION_KINDS, UNIT_KINDS, period_of
+from chuishao.evaluation.models import Rollup, RollupCursor
+from chuishao.events.models import Event
+from chuishao.orgs.models import Membership, Role
+
+CURSOR = "events"
+SETTLE = dt.timedelta(seconds=60)
+WORKER_VERBS = ("case.reported", "case.verify", "case.check")
+WHISTLE_CHAIN = re.compile(r"^whistle:(\d+)$")
+
+FullKey = tuple[str, int, str]  # (unit_kind, unit_id, period)
+
+
+@dataclass
+class RefreshResult:
+    events: int = 0
+    keys: set[FullKey] = field(default_factory=set)
+    written: int = 0
+    deleted: int = 0
+    position: int = 0
+
+
+def _case_keys(case_ids: Iterable[int], extra_orgs: dict[int, set[int]]) -> set[FullKey]:
+    """Every row a change to these cases can alter: their places, department and grid workers."""
+    keys: set[FullKey] = set()
+    cases = list(
+        Case.objects.filter(pk__in=list(case_ids)).values(
+            "pk", "created_at", "grid_id", "community_id", "street_id", "district_id", "city_id",
+            "first_receiver_id", "lead_org_id",
+        )
+    )  # fmt: skip
+    if not cases:
+        return keys
+    period = {c["pk"]: period_of(c["created_at"]) for c in cases}
+    for c in cases:
+        p = period[c["pk"]]
+        for kind in JURISDICTION_KINDS:
+            if c[f"{kind}_id"] is not None:
+                keys.add((kind, c[f"{kind}_id"], p))
+        orgs = {c["first_receiver_id"] or c["lead_org_id"]} | extra_orgs.get(c["pk"], set())
+        keys.update(("department", org, p) for org in orgs if org is not None)
+    # Grid workers whose figures depend on these cases: who reported, verified or checked them, and
+    # the workers of their grids (public-first cases count as missed there).
+    actors = Event.objects.filter(case_id__in=list(period), verb__in=WORKER_VERBS, actor_id__isnull=False)
+    pairs = set(actors.values_list("case_id", "actor_id"))
+    by_grid: dict[int, set[int]] = defaultdict(set)
+    for c in cases:
+        if c["grid_id"] is not None:
+            by_grid[c["grid_id"]].add(c["pk"])
+    members = Membership.objects.filter(role=Role.GRID_WORKER, active=True, node_id__in=list(by_grid))
+    workers = grid_workers({a for _, a in pairs} | set(members.values_list("person_id", flat=True)))
+    keys.update(("grid_worker", a, period[cid]) for cid, a in pairs if a in workers)
+    for person_id, person_grids in workers.items():
+        for grid in person_grids:
+            keys.update(("grid_worker", person_id, period[cid]) for cid in by_grid.get(grid, ()))
+    return keys
+
+
+def _whistle_keys(whistle_ids: Iterable[int]) -> set[FullKey]:
+    keys: set[FullKey] = set()
+    ids = list(whistle_ids)
+    for w in Whistle.objects.filter(pk__in=ids).values(
+        "created_at", "street_id", "street__district_id", "city_id"
+    ):
+        p = period_of(w["created_at"])
+        keys.update({("street", w["street_id"], p), ("city", w["city_id"], p)})
+        if w["street__district_id"] is not None:
+            keys.add(("district", w["street__district_id"], p))
+    for s in WhistleSummons.objects.filter(whistle_id__in=ids).values("organisation_id", "summoned_at"):
+        keys.add(("department", s["organisation_id"], period_of(s["summoned_at"])))
+    return keys
+
+
+def keys_for_events(events: Iterable[dict]) -> set[FullKey]:
+    """The rollup rows that the changes recorded by these events can have altered."""
+    case_ids: set[int] = set()
+    whistle_ids: set[int] = set()
+    extra_orgs: dict[int, set[int]] = defaultdict(set)
+    for e in events:
+        match = WHISTLE_CHAIN.match(e["chain"] or "")
+        if match:
+            whistle_ids.add(int(match.group(1)))
+        if e["case_id"] is not None:
+            case_ids.add(e["case_id"])
+            # A lead that changed before acceptance leaves a row to recount behind it.
+            for side in (e["before"] or {}, e["after"] or {}):
+                if isinstance(side, dict) and isinstance(side.get("lead_org_id"), int):
+                    extra_orgs[e["case_id"]].add(side["lead_org_id"])
+    return _case_keys(case_ids, extra_orgs) | _whistle_keys(whistle_ids)
+
+
+def _write(kind: str, rows: Rows, keys: set[Key] | None, now: dt.datetime, city_id: int | None) -> tuple:
+    """Upsert the computed rows of one kind; delete the rows among ``keys`` that now count nothing."""
+    objs = [
+        Rollup(period=p, unit_kind=kind, unit_id=u, city_id=city, updated_at=now, **counts)
+        for (u, p), (city, counts) in rows.items()
+        if any(counts.values())
+    ]
+    Rollup.objects.bulk_create(
+        objs,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["period", "unit_kind", "unit_id"],
+        update_fields=["city_id", "updated_at", *COUNT_NAMES],
+    )
+    kept = {(o.unit_id, o.period) for o in objs}
+    stale = Rollup.objects.filter(unit_kind=kind)
+    if keys is None:
+        if city_id is not None:
+            stale = stale.filter(city_id=city_id)
+        gone = [pk for pk, u, p in stale.values_list("pk", "unit_id", "period") if (u, p) not in kept]
+    else:
+        empty = keys - kept
+        gone = [
+            pk
+            for pk, u, p in stale.filter(unit_id__in={u for u, _ in empty}).values_list(
+                "pk", "unit_id", "period"
+            )
+            if (u, p) in empty
+        ]
+    deleted = Rollup.objects.filter(pk__in=gone).delete()[0] if gone else 0
+    return len(objs), deleted
+
+
+def rollup_recompute(keys: set[FullKey]) -> tuple[int, int]:
+    """Recompute exactly these rows (one grouped query per unit kind and source)."""
+    by_kind: dict[str, set[Key]] = defaultdict(set)
+    for kind, unit, period in keys:
+        by_kind[kind].add((unit, period))
+    now = clock.now()
+    written = deleted = 0
+    for kind, kind_keys in by_kind.items():
+        w, d = _write(kind, count_rows(kind, keys=kind_keys), kind_keys, now, None)
+        written, deleted = written + w, deleted + d
+    return written, deleted
+
+
+def rollup_refresh(*, batch: int = 5000, settle: dt.timedelta = SETTLE) -> RefreshResult:
+    """Read the events since the cursor and recompute the rows they touch; returns what it did."""
+    result = RefreshResult()
+    with transaction.atomic():
+        now = clock.now()
+        cursor, _ = RollupCursor.objects.select_for_update().get_or_create(
+            name=CURSOR, defaults={"updated_at": now}
+        )
+        events = list(
+            Event.objects.filter(id__gt=cursor.position)
+            .order_by("id")
+            .values("id", "chain", "case_id", "before", "after")[:batch]
+        )
+        result.events = len(events)
+        if events:
+            result.keys = keys_for_events(events)
+            result.written, result.deleted = rollup_recompute(result.keys)
+        # A mark (the highest id a run read) becomes the position once a later run, started at least
+        # ``settle`` after it, has read everything above the old position up to the mark again.
+        marks = list(cursor.marks)
+        if events:
+            marks.append([now.isoformat(), events[-1]["id"]])
+        read_up_to = events[-1]["id"] if len(events) == batch else None
+        _settle(cursor, marks, now, settle, read_up_to)
+        result.position = cursor.position
+    return result
+
+
+def _settle(
+    cursor: RollupCursor, marks: list, now: dt.datetime, settle: dt.timedelta, read_up_to: int | None = None
+) -> None:
+    """Advance the cursor to the highest mark at least ``settle`` old (and not above what this run
+    read when its batch was full), keep the younger marks, and save it."""
+
+    def matured(mark: list) -> bool:
+        old = dt.datetime.fromisoformat(mark[0]) <= now - settle
+        return old and (read_up_to is None or mark[1] <= read_up_to)
+
+    settled = [m[1] for m in marks if matured(m)]
+    if settled:
+        cursor.position = max(cursor.position, *settled)
+    cursor.marks = [m for m in marks if not matured(m) and m[1] > cursor.position][-50:]
+    cursor.updated_at = now
+    cursor.save(update_fields=["position", "marks", "updated_at"])
+
+
+def rollup_rebuild(*, city_id: int | None = None, settle: dt.timedelta = SETTLE) -> dict[str, int]:
+    """Recompute every row (of one city, or all); returns the number of rows per unit kind."""
+    written: dict[str, int] = {}
+    with transaction.atomic():
+        now = clock.now()
+        if city_id is None:
+            # The refresh takes over from here. Events older than ``settle`` have committed (as for
+            # audit checkpoints), so the cursor skips them now; younger ones it re-reads once.
+            cursor, _ = RollupCursor.objects.select_for_update().get_or_create(
+                name=CURSOR, defaults={"updated_at": now}
+            )
+            last = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            young = Event.objects.filter(created_at__gt=now - settle).order_by("id")
+            first_young = young.values_list("id", flat=True).first()
+            cursor.position = max(cursor.position, last if first_young is None else first_young - 1)
+            _settle(cursor, [*cursor.marks, [now.isoformat(), last]], now, settle)
+        for kind in UNIT_KINDS:
+            written[kind] = _write(kind, count_rows(kind, city_id=city_id), None, now, city_id)[0]
+    return written

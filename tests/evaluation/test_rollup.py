@@ -1,0 +1,150 @@
+"""The rollup equals direct counts over the cases, and the incremental refresh equals a rebuild while
+recomputing only the rows the new events touch."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from chuishao import clock
+from chuishao.actors import SYSTEM
+from chuishao.evaluation.models import Rollup, RollupCursor
+from chuishao.evaluation.selectors import indicators
+from chuishao.evaluation.services import rollup_rebuild, rollup_refresh
+from chuishao.events.models import Event
+from tests.evaluation.conftest import GRID_A2, GRID_B1
+from tests.evaluation.direct import direct_counts, rollup_counts
+
+NOW = dt.timedelta(0)
+
+
+def _pct(num: float, den: int) -> float | None:
+    return None if den == 0 else 100.0 * num / den
+
+
+def expected_rates(c: dict[str, int]) -> dict[str, float | None]:
+    """The rates of docs/evaluation.md, written out by hand."""
+    g = c.get
+    due = g("handled", 0) + g("overdue_unhandled", 0)
+    return {
+        "response": _pct(g("responded_on_time", 0), g("response_due", 0)),
+        "resolution": _pct(g("solved", 0) + 0.5 * g("partly", 0), g("rated", 0)),
+        "satisfaction": _pct(g("satisfied", 0) + 0.8 * g("basically", 0), g("rated", 0)),
+        "closure": _pct(g("closed", 0), due),
+        "on_time_handling": _pct(g("handled_on_time", 0), due),
+        "on_time_closure": _pct(g("closed_on_time", 0), due),
+        "rework": _pct(g("reworked", 0), due),
+        "return": _pct(g("returned", 0), g("dispatched", 0)),
+        "public_first": _pct(g("public_first_filed", 0), g("filed", 0)),
+        "whistle": _pct(g("whistles", 0), g("filed", 0)),
+        "whistle_score": _pct(g("whistle_rating_points", 0) / 12, g("whistle_ratings", 0)),
+    }
+
+
+def test_rebuild_equals_direct_counts_and_rates(scenario):
+    story, cases = scenario
+    city = story.city
+
+    rollup_rebuild()
+
+    direct = direct_counts()
+    assert rollup_counts() == direct
+    # The story's paths are all there (street A, March), so the equality is not vacuous.
+    street_a = direct[("street", city.node("110901001").pk, "2026-03")]
+    assert street_a["received"] == 10
+    assert street_a["parked"] == street_a["reworked"] == street_a["returned"] == 1
+    assert street_a["overdue_unhandled"] == 1 and street_a["unrated"] == 1
+    assert (street_a["satisfied"], street_a["basically"], street_a["unsatisfied"]) == (1, 1, 1)
+    assert street_a["handled"] == 4 and street_a["handled_on_time"] == 3
+    um_april = direct[("department", city.orgs["um-110901"].pk, "2026-04")]
+    assert um_april["summonses"] == 1 and um_april["summons_onsite_on_time"] == 1
+    water_april = direct[("department", city.orgs["water-110901"].pk, "2026-04")]
+    assert water_april["summons_onsite_due"] == 1 and "summons_onsite_on_time" not in water_april
+    assert direct[("street", city.node("110901001").pk, "2026-04")]["whistles"] == 1
+    # Every rate of every row equals the hand-written formula over the direct counts.
+    for kind, unit, period in direct:
+        (row,) = indicators(
+            actor=SYSTEM, unit_kind=kind, period=period, city_id=city.city.pk, unit_ids={unit}
+        )
+        for name, value in expected_rates(direct[(kind, unit, period)]).items():
+            assert row.rates[name] == pytest.approx(value), (kind, unit, period, name)
+
+
+def test_months_and_units_add_up(scenario):
+    story, _ = scenario
+    rollup_rebuild()
+    for period in ("2026-03", "2026-04"):
+        (city_row,) = Rollup.objects.filter(unit_kind="city", period=period)
+        for kind in ("grid", "community", "street", "district"):
+            rows = Rollup.objects.filter(unit_kind=kind, period=period)
+            assert sum(r.received for r in rows) == city_row.received
+            assert sum(r.closed_on_time for r in rows) == city_row.closed_on_time
+
+
+def test_refresh_recomputes_only_touched_rows_and_equals_rebuild(scenario):
+    story, cases = scenario
+    city = story.city
+    rollup_rebuild(settle=NOW)
+    assert RollupCursor.objects.get().position == Event.objects.order_by("-id").first().id
+    untouched = Rollup.objects.get(unit_kind="street", unit_id=city.node("110902001").pk, period="2026-03")
+
+    # New events: an April case moves on, and a May report arrives in district B.
+    c = story.at(dt.datetime(2026, 4, 20, 10, tzinfo=clock.now().tzinfo)).act(
+        cases["april_open"], "dispatch", "street-a", lead="um-110901"
+    )
+    story.act(c, "accept", "um-a")
+    story.at(dt.datetime(2026, 5, 12, 10, tzinfo=c.created_at.tzinfo)).report(grid=GRID_B1)
+    with clock.frozen(story.now):
+        result = rollup_refresh(settle=NOW)
+
+    a2, b1 = city.node(GRID_A2), city.node(GRID_B1)
+    assert result.keys == {
+        ("grid", a2.pk, "2026-04"),
+        ("community", a2.community_id, "2026-04"),
+        ("street", a2.street_id, "2026-04"),
+        ("district", a2.district_id, "2026-04"),
+        ("city", city.city.pk, "2026-04"),
+        ("department", city.orgs["um-110901"].pk, "2026-04"),
+        ("grid_worker", city.people["grid-a2"].pk, "2026-04"),
+        ("grid", b1.pk, "2026-05"),
+        ("community", b1.community_id, "2026-05"),
+        ("street", b1.street_id, "2026-05"),
+        ("district", b1.district_id, "2026-05"),
+        ("city", city.city.pk, "2026-05"),
+        ("grid_worker", city.people["grid-b"].pk, "2026-05"),
+    }
+    assert result.events == 3
+    untouched_after = Rollup.objects.get(pk=untouched.pk)
+    assert untouched_after.updated_at == untouched.updated_at
+
+    refreshed = rollup_counts()
+    rollup_rebuild()
+    assert refreshed == rollup_counts() == direct_counts()
+
+
+def test_refresh_rereads_within_the_settle_window(scenario):
+    story, _ = scenario
+    t0 = dt.datetime(2026, 6, 1, 10, tzinfo=dt.UTC)
+    with clock.frozen(t0):
+        first = rollup_refresh(settle=dt.timedelta(seconds=60))
+    total = Event.objects.count()
+    assert first.events == total and first.position == 0
+    with clock.frozen(t0 + dt.timedelta(seconds=30)):
+        again = rollup_refresh(settle=dt.timedelta(seconds=60))
+    # Still inside the window: the same events are read again (recomputing is idempotent).
+    assert again.events == total and again.position == 0
+    with clock.frozen(t0 + dt.timedelta(seconds=61)):
+        settled = rollup_refresh(settle=dt.timedelta(seconds=60))
+    assert settled.position == Event.objects.order_by("-id").first().id
+    with clock.frozen(t0 + dt.timedelta(seconds=62)):
+        assert rollup_refresh(settle=dt.timedelta(seconds=60)).events == 0
+    assert rollup_counts() == direct_counts()
+
+
+def test_refresh_in_small_batches_equals_rebuild(scenario):
+    while rollup_refresh(batch=7, settle=NOW).events:
+        pass
+    refreshed = rollup_counts()
+    rollup_rebuild()
+    assert refreshed == rollup_counts()
