@@ -27,6 +27,7 @@ from chuishao.catalog.models import Category
 from chuishao.catalog.services import catalog_load_defaults
 from chuishao.demo.city import demo_city_geojson, demo_organisations, demo_people
 from chuishao.demo.stories import WHISTLE_SHARE, load_border_story, play_whistle
+from chuishao.evaluation.services import rollup_rebuild
 from chuishao.events.models import Event
 from chuishao.events.services import checkpoint_create, event_append
 from chuishao.geo.importer import geo_import
@@ -333,6 +334,8 @@ def load_demo(*, log: Callable[[str], None] = print, cases: int = 1200, days: in
     made = load_history(days=days, cases=cases, log=log)
     story = load_border_story(now=clock.now())
     log(f"border story: finished {story['finished']}, ready to play {story['to_play']}")
+    # The dashboards have figures from the first page on; the worker keeps them current afterwards.
+    rollup_rebuild(settle=dt.timedelta(0))
     with transaction.atomic():
         event_append(verb=LOADED_VERB, actor=SYSTEM, chain="demo", after={"cases": made})
     checkpoint_create(settle=dt.timedelta(0))
