@@ -52,7 +52,7 @@ VERB_WORDS = {
 
 # What a colour change (case.warned) says, by the colour the sweep wrote.
 WARN_WORDS = {
-    "yellow": _("80 % of the time is used: the case turned yellow"),
+    "yellow": _("80 per cent of the time is used: the case turned yellow"),
     "red": _("the deadline passed: the case turned red"),
 }
 

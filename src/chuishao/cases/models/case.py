@@ -66,7 +66,7 @@ class Priority(models.TextChoices):
 
 class WarnLevel(models.TextChoices):
     NONE = "", _("in time")
-    YELLOW = "yellow", _("yellow: 80 % of the deadline used")
+    YELLOW = "yellow", _("yellow: 80 per cent of the deadline used")
     RED = "red", _("red: overdue")
 
 
