@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chuishao.web.views import accounts, cases, public, whistles
+from chuishao.web.views import accounts, cases, inbox, public, whistles
 
 app_name = "web"
 urlpatterns = [
@@ -27,4 +27,7 @@ urlpatterns = [
     path("follow/<str:number>/<str:token>/rate/", public.follow_rate, name="follow_rate"),
     path("follow/<str:number>/<str:token>/media/<int:pk>/", public.follow_media, name="follow_media"),
     path("my/", public.my_reports, name="my_reports"),
+    path("notifications/", inbox.notifications_page, name="notifications"),
+    path("notifications/read/", inbox.notifications_read, name="notifications_read"),
+    path("evaluation/", inbox.evaluation_page, name="evaluation"),
 ]

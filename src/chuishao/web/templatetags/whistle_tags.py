@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from chuishao.notify.selectors import unread_count
 from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import grants_of
 
@@ -15,3 +16,8 @@ def whistle_nav(user) -> dict[str, bool]:
     """``whistles``: roles that can see whistles (every staff role); ``summons``: department staff."""
     roles = {g.role for g in grants_of(user)}
     return {"whistles": bool(roles - {Role.RESIDENT}), "summons": Role.DEPARTMENT_STAFF in roles}
+
+
+@register.simple_tag
+def unread_notifications(user) -> int:
+    return unread_count(user) if getattr(user, "is_authenticated", False) else 0

@@ -1,0 +1,83 @@
+"""The person's notification inbox and the evaluation tables (read from the worker's rollups)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from chuishao import clock
+from chuishao.evaluation.definitions import RATES, UNIT_KINDS, UNIT_LABELS
+from chuishao.evaluation.exports import export
+from chuishao.evaluation.selectors import indicators
+from chuishao.geo.models import Jurisdiction
+from chuishao.notify.selectors import notifications_for
+from chuishao.notify.services.inbox import notification_mark_read
+from chuishao.orgs.scopes import grants_of
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@login_required
+def notifications_page(request: HttpRequest) -> HttpResponse:
+    page = Paginator(notifications_for(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "web/notifications.html", {"page": page})
+
+
+@require_POST
+@login_required
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+    notification_mark_read(actor=request.user, ids=ids)
+    return redirect("web:notifications")
+
+
+def _city_id(user) -> int | None:
+    """The city of the person's first node-scoped role (evaluation is per city)."""
+    for grant in grants_of(user):
+        if grant.node_id:
+            node = Jurisdiction.objects.filter(pk=grant.node_id).values_list("pk", "kind", "city_id").first()
+            if node:
+                return node[0] if node[1] == "city" else node[2]
+    return Jurisdiction.objects.filter(kind="city").values_list("pk", flat=True).first()
+
+
+@login_required
+def evaluation_page(request: HttpRequest) -> HttpResponse:
+    """Three rates, composite, grade and rank per unit and month; the same rows as CSV or XLSX."""
+    if not any(g.role != "resident" for g in grants_of(request.user)):
+        raise Http404
+    unit_kind = request.GET.get("unit", "street")
+    if unit_kind not in UNIT_KINDS:
+        unit_kind = "street"
+    period = request.GET.get("period") or f"{timezone.localtime(clock.now()):%Y-%m}"
+    city_id = _city_id(request.user)
+    rows = (
+        indicators(actor=request.user, unit_kind=unit_kind, period=period, city_id=city_id) if city_id else []
+    )
+    fmt = request.GET.get("format")
+    if fmt in FORMATS:
+        response = HttpResponse(export(rows, fmt), content_type=FORMATS[fmt])
+        response["Content-Disposition"] = f'attachment; filename="evaluation-{unit_kind}-{period}.{fmt}"'
+        return response
+    rates = [(r.name, r.label) for r in RATES]
+    table = [(row, [row.rates.get(name) for name, _label in rates]) for row in rows]
+    return render(
+        request,
+        "web/evaluation.html",
+        {
+            "table": table,
+            "rates": rates,
+            "unit_kind": unit_kind,
+            "unit_kinds": [(k, UNIT_LABELS.get(k, k)) for k in UNIT_KINDS],
+            "period": period,
+            "title": _("Evaluation"),
+        },
+    )
