@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand
 
 class Command(BaseCommand):
     help = (
-        "Run the background worker: periodic audit checkpoints (and, as they arrive, sweeps and deliveries)."
+        "Run the background worker: the deadline sweep, notification delivery and rollup refresh every "
+        "minute, audit checkpoints every five."
     )
 
     def add_arguments(self, parser):
