@@ -44,13 +44,17 @@ def _worker(name: str, tmp_path) -> subprocess.Popen:
         [sys.executable, "-m", "chuishao.cli", *args],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=(tmp_path / f"worker-{name}.log").open("wb"),
     )
 
 
-def _wait(condition, timeout: float, what: str) -> None:
+def _wait(condition, timeout: float, what: str, workers: list[subprocess.Popen], tmp_path) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
+        for w in workers:
+            if w.poll() is not None and w.returncode != -signal.SIGKILL:
+                logs = "".join(p.read_text(errors="replace")[-2000:] for p in tmp_path.glob("worker-*.log"))
+                raise AssertionError(f"a worker exited ({w.returncode}): {logs}")
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
@@ -78,7 +82,7 @@ def test_a_killed_worker_loses_nothing_and_live_workers_never_send_twice(receive
     try:
         first = _worker("A", tmp_path)
         workers.append(first)
-        _wait(lambda: len(receiver.requests) >= 3, 60, "the first worker to send")
+        _wait(lambda: len(receiver.requests) >= 3, 60, "the first worker to send", workers, tmp_path)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         killed_at = time.monotonic()
@@ -90,6 +94,8 @@ def test_a_killed_worker_loses_nothing_and_live_workers_never_send_twice(receive
             lambda: Delivery.objects.filter(state=DeliveryState.DELIVERED).count() == DELIVERIES,
             120,
             "every delivery to be delivered",
+            workers,
+            tmp_path,
         )
     finally:
         for w in workers:

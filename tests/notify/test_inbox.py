@@ -85,8 +85,9 @@ def test_channel_targets_and_verbs_are_checked(city, kind, target, verbs):
         )
 
 
-def test_the_case_link_is_the_case_page():
-    """The link template mirrors ``web:case_detail`` (notify does not import web)."""
+def test_the_link_templates_are_the_web_pages():
+    """The link templates mirror the case and whistle pages (notify does not import web)."""
     from django.urls import reverse
 
     assert reverse("web:case_detail", kwargs={"pk": 7}) == LINKS["case"].format(pk=7)
+    assert reverse("web:whistle_detail", kwargs={"pk": 7}) == LINKS["whistle"].format(pk=7)

@@ -213,3 +213,25 @@ def test_every_rule_has_a_message_that_renders(city, dispatched):
     for verb, rule in RULES.items():
         title, body = message(rule, subject)
         assert title and body, verb
+
+
+def test_a_whistle_blown_through_the_service_reaches_the_summoned(city, report):
+    """The whistle service's own events (not a hand-written contract) reach the summoned staff."""
+    from chuishao.cases.services.whistle import whistle_blow
+
+    case = case_file(case=report(), actor=city.people["street-a"])
+    whistle = whistle_blow(
+        actor=city.people["street-a"],
+        cases=[case],
+        kind="everyday",
+        reason="beyond_power",
+        description="需要部门协同",
+        summons=[
+            {"organisation": city.orgs["um-110901"], "role": "lead"},
+            {"organisation": city.orgs["water-110901"], "role": "notify"},
+        ],
+    )
+    fanout()
+    summoned = Notification.objects.filter(verb="whistle.summoned", whistle_id=whistle.pk)
+    assert set(summoned.values_list("recipient__username", flat=True)) == {"um-a", "water-a"}
+    assert {n.link for n in summoned} == {f"/whistles/{whistle.pk}/"}

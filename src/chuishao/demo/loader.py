@@ -32,6 +32,7 @@ from chuishao.events.models import Event
 from chuishao.events.services import checkpoint_create, event_append
 from chuishao.geo.importer import geo_import
 from chuishao.geo.models import Complex, Jurisdiction
+from chuishao.notify.services.fanout import fanout_skip_to_latest
 from chuishao.orgs.models import Membership, Organisation, Role
 from chuishao.orgs.services import membership_grant, organisation_upsert, person_create
 
@@ -336,6 +337,8 @@ def load_demo(*, log: Callable[[str], None] = print, cases: int = 1200, days: in
     log(f"border story: finished {story['finished']}, ready to play {story['to_play']}")
     # The dashboards have figures from the first page on; the worker keeps them current afterwards.
     rollup_rebuild(settle=dt.timedelta(0))
+    # Months of replayed history are not news: notifications start with what happens from now on.
+    fanout_skip_to_latest()
     with transaction.atomic():
         event_append(verb=LOADED_VERB, actor=SYSTEM, chain="demo", after={"cases": made})
     checkpoint_create(settle=dt.timedelta(0))

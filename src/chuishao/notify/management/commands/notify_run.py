@@ -14,6 +14,8 @@ from chuishao.notify.services.delivery import default_worker
 
 
 class Command(BaseCommand):
+    # A worker checks no URLs or templates (as ``audit``): it starts even while the web layer is broken.
+    requires_system_checks: list[str] = []
     help = "Fan new events out to inboxes and channels, and send pending deliveries (loops unless --once)."
 
     def add_arguments(self, parser):
