@@ -29,6 +29,9 @@ def test_demo_loads_through_the_services(capsys):
     assert Event.objects.filter(verb="case.reported").count() == Case.objects.count()
     assert Case.objects.filter(status__in=[Status.RATED, Status.CLOSED]).exists()
     assert Case.objects.exclude(lead_org=None).exists()
+    # Some of the replayed cases were whistled on, and those whistles ran to their end.
+    replayed = Whistle.objects.exclude(cases__category__code="0101", cases__category__kind="event")
+    assert replayed.filter(status="done").exists()
     assert all(e.created_at <= dt.datetime.now(dt.UTC) for e in Event.objects.all())
     report = audit_verify()
     assert report.ok, report.problems[:3]

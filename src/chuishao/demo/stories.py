@@ -75,6 +75,7 @@ def play_whistle(
     case: Case, *, rng: random.Random, at: dt.datetime, dispatcher: Any, staff_of: dict[int, Any]
 ) -> dt.datetime | None:
     """The street whistles on a dispatched case; returns when it ended, or None if 'now' came first."""
+    case.refresh_from_db()  # the caller's copy predates the dispatch
     lead_id = case.lead_org_id
     assist = (
         Organisation.objects.filter(
