@@ -29,7 +29,7 @@ from chuishao.cases.models import (
     WhistleStatus,
     WhistleSummons,
 )
-from chuishao.cases.selectors import is_dispatchable
+from chuishao.cases.selectors import dispatchable_q, is_dispatchable
 from chuishao.geo.models import Jurisdiction, Kind
 from chuishao.orgs.models import Organisation, Role
 from chuishao.orgs.scopes import grants_of
@@ -286,6 +286,15 @@ def check_summonable(
             % {"org": organisation.name}
         )
     return organisation
+
+
+def summonable_organisations(city_id: int, district_ids: set[int]) -> list[Organisation]:
+    """The query form of ``check_summonable`` (for pages that list choices): organisations that handle
+    cases, at city level or serving one of the party districts (the district itself or a street in it)."""
+    serving = Q(jurisdiction_id=city_id) | Q(jurisdiction_id__in=district_ids)
+    serving |= Q(jurisdiction__district_id__in=district_ids)
+    rows = Organisation.objects.filter(dispatchable_q(), serving)
+    return list(rows.select_related("jurisdiction").order_by("jurisdiction__code", "code"))
 
 
 def streets_across(*, city_id: int, cases: list[Case]) -> list[Jurisdiction]:

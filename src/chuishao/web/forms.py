@@ -19,7 +19,7 @@ from chuishao.cases.models import (
     WhistleKind,
     WhistleReason,
 )
-from chuishao.cases.selectors import case_get, dispatchable_q
+from chuishao.cases.selectors import case_get
 from chuishao.cases.transitions import TABLE
 from chuishao.geo.models import Jurisdiction, Kind
 from chuishao.orgs.models import Organisation
@@ -272,15 +272,6 @@ class OversightForm(forms.Form):
 
 
 SCORE_CHOICES = [(str(n), str(n)) for n in range(5, 0, -1)]
-
-
-def summonable_organisations(city_id: int, district_ids: set[int]) -> list[Organisation]:
-    """Organisations a whistle may summon: those that handle cases, at city level or serving one of
-    the party districts (the district itself or a street in it), as ``check_summonable`` accepts."""
-    serving = Q(jurisdiction_id=city_id) | Q(jurisdiction_id__in=district_ids)
-    serving |= Q(jurisdiction__district_id__in=district_ids)
-    rows = Organisation.objects.filter(dispatchable_q(), serving)
-    return list(rows.select_related("jurisdiction").order_by("jurisdiction__code", "code"))
 
 
 def _org_choices(orgs: list[Organisation]) -> list[tuple[int, str]]:

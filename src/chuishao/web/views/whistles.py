@@ -48,6 +48,7 @@ from chuishao.cases.whistle_selectors import (
     check_acknowledge,
     check_blow,
     streets_across,
+    summonable_organisations,
     summons_inbox,
     whistle_allowed_actions,
     whistle_board,
@@ -65,7 +66,6 @@ from chuishao.web.forms import (
     WhistleCancelForm,
     WhistleNoteForm,
     WhistleRateForm,
-    summonable_organisations,
 )
 from chuishao.web.presenters import VERDICT_WORDS, whistle_history
 from chuishao.web.views.common import action_message, raise_http
