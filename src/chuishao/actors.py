@@ -39,9 +39,25 @@ class FollowLinkActor:
         return self.label
 
 
+@dataclass(frozen=True)
+class ApiClientActor:
+    """Another system calling with an API key that acts for no person (Open311 clients, intake feeds).
+
+    It holds no roles: it may only do what its key's scopes allow, and events name the key.
+    """
+
+    key_id: int
+    label: str
+    pk: None = None
+    is_authenticated: bool = True
+
+    def __str__(self) -> str:
+        return self.label
+
+
 def actor_user_id(actor: Any) -> int | None:
     """The user id an event links to (None for the system or an API client without a user)."""
-    if isinstance(actor, SystemActor | FollowLinkActor) or actor is None:
+    if isinstance(actor, SystemActor | FollowLinkActor | ApiClientActor) or actor is None:
         return None
     return getattr(actor, "pk", None)
 
@@ -49,7 +65,7 @@ def actor_user_id(actor: Any) -> int | None:
 def actor_label(actor: Any) -> str:
     if actor is None:
         return "anonymous"
-    if isinstance(actor, SystemActor | FollowLinkActor):
+    if isinstance(actor, SystemActor | FollowLinkActor | ApiClientActor):
         return actor.label
     if getattr(actor, "is_anonymous", False):
         return "anonymous"

@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
             "  import-geo FILE.geojson   import jurisdictions and complexes\n"
             "  calendar load-official | import FILE   load the work calendar\n"
             "  audit verify | checkpoint  verify the event chains / seal new events\n"
+            "  apikey create NAME [--scope S] [--person U] | list | revoke NAME   API keys\n"
             "  manage COMMAND …          any Django management command (migrate, createsuperuser …)\n"
         )
         return

@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "chuishao.geo",
     "chuishao.orgs",
     "chuishao.catalog",
@@ -35,6 +38,7 @@ INSTALLED_APPS = [
     "chuishao.cases",
     "chuishao.notify",
     "chuishao.evaluation",
+    "chuishao.api",
     "chuishao.web",
     "chuishao.demo",
 ]
@@ -137,6 +141,37 @@ HUEY = (
     else SqliteHuey("chuishao", filename=str(VAR_DIR / "huey.sqlite3"))
 )
 
+# Rate limits count in the cache: Redis when configured (shared by every process), otherwise memory
+# of the one serving process.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "chuishao"}
+    )
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "chuishao.api.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "chuishao.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Chuishao API",
+    "DESCRIPTION": "Cases, whistles and reports, ratings, notifications, jurisdictions and evaluation.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -185,5 +220,13 @@ CHUISHAO_RATE_WEIGHTS = {"response": 10, "resolution": 45, "satisfaction": 45}
 CHUISHAO_WHISTLE_RATE_BAND = (1.0, 10.0)
 # How often a serving process checks whether boundaries changed (seconds).
 CHUISHAO_ROUTING_RECHECK_SECONDS = 2.0
+# Intake limits for the APIs: requests per minute per API key and per address for anonymous
+# intake (answered with 429 and Retry-After), and what to do with a point outside every city:
+# "accept" routes it to the city centre as unlocated, "refuse" answers 400.
+CHUISHAO_INTAKE_RATE_PER_KEY = int(os.environ.get("CHUISHAO_INTAKE_RATE_PER_KEY", "600"))
+CHUISHAO_INTAKE_RATE_PER_ADDRESS = int(os.environ.get("CHUISHAO_INTAKE_RATE_PER_ADDRESS", "20"))
+CHUISHAO_OUTSIDE_POINTS = os.environ.get("CHUISHAO_OUTSIDE_POINTS", "accept")
+# How long a response is kept for replay under its Idempotency-Key (hours).
+CHUISHAO_IDEMPOTENCY_HOURS = 24
 # Signs audit checkpoints; production sets its own (never the secret key of the demo).
 CHUISHAO_AUDIT_KEY = os.environ.get("CHUISHAO_AUDIT_KEY") or ("audit:" + SECRET_KEY)

@@ -133,3 +133,36 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name or str(self.person)
+
+
+class ApiScope(models.TextChoices):
+    OPEN311 = "open311", _("submit reports through Open311")
+    INTAKE = "intake", _("submit reports through the REST API")
+    READ = "read", _("read through the REST API as the key's person")
+    WRITE = "write", _("act through the REST API as the key's person")
+
+
+class ApiKey(models.Model):
+    """A credential for another system. The key is shown once; only its SHA-256 is stored.
+
+    Keys are 256-bit random strings, so a fast hash is enough: there is nothing to brute-force.
+    A key with ``person`` acts as that person (with their roles) for the ``read``/``write`` scopes.
+    """
+
+    name = models.CharField(max_length=80, unique=True)
+    prefix = models.CharField(max_length=12, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="api_keys"
+    )
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chuishao.actors import FollowLinkActor, SystemActor
+from chuishao.actors import ApiClientActor, FollowLinkActor, SystemActor
 from chuishao.orgs.models import Membership, Role
 
 
@@ -26,7 +26,11 @@ def grants_of(actor: Any) -> tuple[Grant, ...]:
     """The actor's active memberships, read once per actor object."""
     if isinstance(actor, FollowLinkActor):
         return (Grant(Role.RESIDENT, None, None, None),)
-    if actor is None or isinstance(actor, SystemActor) or not getattr(actor, "is_authenticated", False):
+    if (
+        actor is None
+        or isinstance(actor, SystemActor | ApiClientActor)
+        or not getattr(actor, "is_authenticated", False)
+    ):
         return ()
     cached = getattr(actor, "_chuishao_grants", None)
     if cached is None:

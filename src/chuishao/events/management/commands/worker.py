@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 class Command(BaseCommand):
     help = (
         "Run the background worker: the deadline sweep, notification delivery and rollup refresh every "
-        "minute, audit checkpoints every five."
+        "minute, audit checkpoints every five, forgetting old Idempotency-Key answers every hour."
     )
 
     def add_arguments(self, parser):
