@@ -151,3 +151,23 @@ def build_small_city() -> City:
     person("resident", "resident")
     person("resident2", "resident")
     return City(city=city, nodes=nodes, orgs=orgs, people=people)
+
+
+def photo(name: str = "p.jpg", fmt: str = "JPEG", *, gps: tuple[float, float] | None = None, size=(8, 6)):
+    """A real, small image as an upload; ``gps`` writes a (lat, lng) position into its EXIF."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    img = Image.new("RGB", size, (200, 80, 40))
+    options = {}
+    if gps is not None:
+        exif = Image.Exif()
+        lat, lng = gps
+        exif[0x8825] = {1: "N", 2: (float(int(lat)), 0.0, 0.0), 3: "E", 4: (float(int(lng)), 0.0, 0.0)}
+        options["exif"] = exif.tobytes()
+    out = io.BytesIO()
+    img.save(out, format=fmt, **options)
+    content_type = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}[fmt]
+    return SimpleUploadedFile(name, out.getvalue(), content_type=content_type)

@@ -14,6 +14,7 @@ from chuishao.cases.models import Case, Status
 from chuishao.cases.selectors import cases_visible_to
 from chuishao.cases.services import case_report
 from chuishao.events.models import Event
+from tests.factories import photo
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 TEN_METRES_LNG = 10 / (111_320 * 0.7672)  # cos(39.9°)
@@ -108,8 +109,15 @@ def test_nearby_case_of_the_same_category_is_suggested_not_merged(city, report):
     assert Case.objects.count() == 3
 
 
-def _photo(name="p.jpg", content_type="image/jpeg", size=10):
-    return SimpleUploadedFile(name, b"\xff\xd8" + b"0" * size, content_type=content_type)
+def _photo(name="p.jpg", content_type="image/jpeg", size=None):
+    """A real JPEG or PNG; with ``size``, junk bytes of that size under the given name and type."""
+    if size is not None:
+        return SimpleUploadedFile(name, b"\xff\xd8" + b"0" * size, content_type=content_type)
+    if content_type == "image/png":
+        return photo(name, "PNG")
+    if content_type == "image/jpeg":
+        return photo(name)
+    return SimpleUploadedFile(name, b"%PDF-1.4 not an image", content_type=content_type)
 
 
 @pytest.mark.parametrize(
@@ -125,6 +133,17 @@ def _photo(name="p.jpg", content_type="image/jpeg", size=10):
         ({"media": [_photo(), _photo(), _photo(), _photo()]}, "At most 3"),
         ({"media": [_photo("x.pdf", "application/pdf")]}, "not a photo"),
         ({"media": [_photo(size=6 * 1024 * 1024)]}, "larger than 5 MB"),
+        ({"media": [_photo(size=100)]}, "not a photo Chuishao can read"),
+        (
+            {"media": [SimpleUploadedFile("fake.png", photo().read(), content_type="image/png")]},
+            "is image/jpeg",
+        ),
+        ({"category": "S2203", "answers": {"building": "3号楼"}}, "Answer the question"),
+        ({"category": "S2203", "answers": {"building": "3", "fault": "fire"}}, "not a choice"),
+        ({"category": "S0406", "answers": {"depth_cm": "deep"}}, "must be a number"),
+        ({"answers": {"colour": "red"}}, "asks no question colour"),
+        ({"answers": ["not", "a", "dict"]}, "question code"),
+        ({"reporter_email": "not-an-address"}, "e-mail address"),
         ({"source": "pigeon"}, "Unknown source"),
     ],
 )
@@ -176,3 +195,43 @@ def test_staff_report_only_where_they_are_responsible(city, report):
     assert Case.objects.count() == 0
     assert report(by="street-a", source="hotline").status == Status.REPORTED
     assert report(by="city", source="hotline").status == Status.REPORTED
+
+
+def test_answers_to_the_category_questions_are_checked_and_kept(city, report):
+    case = report(
+        category="S2203",
+        answers={"building": " 3号楼2单元 ", "fault": "trapped", "details": ""},
+    )
+    assert case.answers == {"building": "3号楼2单元", "fault": "trapped"}
+    parked = report(category="S0505", answers={"blocking": ["fire_lane", "crossing", "fire_lane"]})
+    assert parked.answers == {"blocking": ["fire_lane", "crossing"]}
+    flooded = report(category="S0406", answers={"depth_cm": "15"})
+    assert flooded.answers == {"depth_cm": 15}
+    noise = report(category="S0301", answers={"noise_at": "2026-05-01T23:30"})
+    assert noise.answers == {"noise_at": "2026-05-01T23:30:00+08:00"}
+    # The event names the questions answered, never the answers (a plate number is personal data).
+    assert Event.objects.get(case=case, verb="case.reported").after["answers"] == ["building", "fault"]
+
+
+def _gps_of(media) -> bool:
+    from PIL import Image
+
+    with media.file.open("rb") as f, Image.open(f) as img:
+        return 0x8825 in img.getexif()
+
+
+def test_a_photo_loses_its_position_unless_the_reporter_allows_it(city, report):
+    here = (39.9, 116.4)
+    stripped = report(media=[photo(gps=here), photo("q.png", "PNG", gps=here)])
+    assert [_gps_of(m) for m in stripped.media.all()] == [False, False]
+    kept = report(media=[photo(gps=here)], keep_photo_location=True)
+    assert [_gps_of(m) for m in kept.media.all()] == [True]
+
+
+def test_points_outside_the_city_are_refused_when_the_city_says_so(city, report, settings):
+    settings.CHUISHAO_OUTSIDE_POINTS = "refuse"
+    with pytest.raises(CaseInvalid, match="outside every grid"):
+        report(lat=10.0, lng=10.0)
+    settings.CHUISHAO_OUTSIDE_POINTS = "accept"
+    case = report(lat=10.0, lng=10.0)
+    assert case.outside_grids and case.grid_id is None and case.city_id == city.city.pk

@@ -8,13 +8,11 @@ from django.urls import reverse
 from chuishao.cases.models import Case, Status
 from chuishao.cases.services import case_act
 from chuishao.events.models import Event
+from tests.factories import photo
 
 from .conftest import GRID_B
 
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
-    b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
-)
+PNG = photo("p.png", "PNG").read()
 
 
 def dispatched(city, case):

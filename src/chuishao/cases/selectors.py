@@ -119,14 +119,26 @@ def mask_phone(phone: str) -> str:
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
+def mask_email(email: str) -> str:
+    """z***@example.org: enough to recognise one's own address, not to write to it."""
+    local, at, domain = email.strip().partition("@")
+    if not at:
+        return "*" * len(email)
+    return local[:1] + "***@" + domain
+
+
 def reporter_contact(*, actor: Any, case: Case) -> dict[str, str]:
-    """The reporter's name and phone as this actor may see them."""
+    """The reporter's name, phone and e-mail as this actor may see them."""
     is_reporter = case.reporter_id is not None and case.reporter_id == getattr(actor, "pk", None)
     # The role that reaches this case must be one that calls back, not a role the person holds elsewhere.
     if is_reporter or acting_grant(actor, case, CONTACT_ROLES) is not None:
-        return {"name": case.reporter_name, "phone": case.reporter_phone}
+        return {"name": case.reporter_name, "phone": case.reporter_phone, "email": case.reporter_email}
     name = case.reporter_name[:1] + "*" * max(len(case.reporter_name) - 1, 0) if case.reporter_name else ""
-    return {"name": name, "phone": mask_phone(case.reporter_phone) if case.reporter_phone else ""}
+    return {
+        "name": name,
+        "phone": mask_phone(case.reporter_phone) if case.reporter_phone else "",
+        "email": mask_email(case.reporter_email) if case.reporter_email else "",
+    }
 
 
 # Organisations a case can be dispatched to; units only when they are a utility with a department type.

@@ -48,6 +48,41 @@ class Category(models.Model):
         return ("B" if self.kind == CategoryKind.COMPONENT else "S") + self.code
 
 
+class QuestionType(models.TextChoices):
+    """The Open311 attribute datatypes, which the web form and the APIs share."""
+
+    STRING = "string", _("short text")
+    NUMBER = "number", _("number")
+    DATETIME = "datetime", _("date and time")
+    TEXT = "text", _("long text")
+    SINGLE = "singlevaluelist", _("one choice")
+    MULTI = "multivaluelist", _("several choices")
+
+
+class CategoryQuestion(models.Model):
+    """An extra question a report in this category answers (Open311 publishes them as attributes).
+
+    ``values`` lists the choices of a list question: ``[{"key": "missing", "name": "缺失", "name_en": …}]``.
+    """
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="questions")
+    code = models.SlugField(max_length=40)
+    label = models.CharField(max_length=120)
+    label_en = models.CharField(max_length=120, blank=True)
+    description = models.CharField(max_length=200, blank=True)
+    datatype = models.CharField(max_length=16, choices=QuestionType.choices)
+    required = models.BooleanField(default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+    values = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["category", "order", "code"]
+        constraints = [models.UniqueConstraint(fields=["category", "code"], name="category_question_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.category.full_code} {self.code}"
+
+
 class Stage(models.TextChoices):
     VERIFY = "verify", _("verify a public report")
     DISPATCH = "dispatch", _("file and dispatch")

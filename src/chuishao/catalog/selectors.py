@@ -16,6 +16,7 @@ from chuishao.catalog.data import taxonomy
 from chuishao.catalog.models import (
     Category,
     CategoryKind,
+    CategoryQuestion,
     Level,
     Responsibility,
     StageDeadline,
@@ -72,6 +73,11 @@ def category_get(full_code: str) -> Category:
         raise CatalogError(
             "category.unknown", _("no category %(code)s in the catalogue") % {"code": raw}
         ) from None
+
+
+def category_questions(category: Category) -> list[CategoryQuestion]:
+    """The category's extra questions in the order a form asks them."""
+    return list(CategoryQuestion.objects.filter(category=category).order_by("order", "code"))
 
 
 def stage_deadline_for(*, category: Category | None, stage: str) -> tuple[Decimal, str]:

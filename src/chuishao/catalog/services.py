@@ -13,7 +13,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from chuishao.catalog.data import taxonomy
-from chuishao.catalog.models import Category, Level, Responsibility, StageDeadline, WhistleDeadline
+from chuishao.catalog.models import (
+    Category,
+    CategoryQuestion,
+    Level,
+    QuestionType,
+    Responsibility,
+    StageDeadline,
+    WhistleDeadline,
+)
 from chuishao.catalog.selectors import CatalogError, dept_types
 from chuishao.events.services import event_append
 from chuishao.geo.models import Jurisdiction, Kind
@@ -47,6 +55,38 @@ def _upsert_category(
         setattr(category, field, values[field])
     category.save(update_fields=[f.removesuffix("_id") for f in changed])
     return category, "updated"
+
+
+_QUESTION_FIELDS = ("label", "label_en", "description", "datatype", "required", "order", "values")
+
+
+def _upsert_question(
+    *, existing: dict[tuple[int, str], CategoryQuestion], category: Category, order: int, item: dict[str, Any]
+) -> str | None:
+    if item["datatype"] not in QuestionType.values:
+        raise CatalogError(
+            "question.bad_datatype", _("unknown question type %(t)r") % {"t": item["datatype"]}
+        )
+    values = {
+        "label": item["label"],
+        "label_en": item.get("label_en", ""),
+        "description": item.get("description", ""),
+        "datatype": item["datatype"],
+        "required": bool(item.get("required", False)),
+        "order": order,
+        "values": item.get("values", []),
+    }
+    row = existing.get((category.pk, item["code"]))
+    if row is None:
+        CategoryQuestion.objects.create(category=category, code=item["code"], **values)
+        return "created"
+    changed = [f for f in _QUESTION_FIELDS if getattr(row, f) != values[f]]
+    if not changed:
+        return None
+    for field in changed:
+        setattr(row, field, values[field])
+    row.save(update_fields=changed)
+    return "updated"
 
 
 def _upsert_deadline(
@@ -110,7 +150,7 @@ def catalog_load_defaults(*, actor: Any) -> dict[str, int]:
     data = taxonomy()
     counts = {
         f"{table}_{outcome}": 0
-        for table in ("categories", "deadlines", "responsibilities", "whistle_deadlines")
+        for table in ("categories", "questions", "deadlines", "responsibilities", "whistle_deadlines")
         for outcome in ("created", "updated")
     }
 
@@ -128,6 +168,7 @@ def catalog_load_defaults(*, actor: Any) -> dict[str, int]:
 
     for item in data["default_deadlines"]:
         tally("deadlines", _upsert_deadline(existing=deadlines, category=None, item=item))
+    questions = {(q.category_id, q.code): q for q in CategoryQuestion.objects.select_for_update()}
     whistle_rows = {w.kind: w for w in WhistleDeadline.objects.select_for_update().filter(city__isnull=True)}
     for item in data.get("whistle_deadlines", []):
         tally("whistle_deadlines", _upsert_whistle_deadline(existing=whistle_rows, item=item))
@@ -139,6 +180,11 @@ def catalog_load_defaults(*, actor: Any) -> dict[str, int]:
         for minor_item in major_item.get("minors", []):
             minor, outcome = _upsert_category(existing=categories, kind=kind, parent=major, item=minor_item)
             tally("categories", outcome)
+            for order, item in enumerate(minor_item.get("questions", []), start=1):
+                tally(
+                    "questions",
+                    _upsert_question(existing=questions, category=minor, order=order, item=item),
+                )
             for item in minor_item.get("deadlines", []):
                 tally("deadlines", _upsert_deadline(existing=deadlines, category=minor, item=item))
             for item in minor_item.get("responsibility", []):

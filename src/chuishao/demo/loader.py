@@ -23,7 +23,7 @@ from chuishao.cases.models import Case, Source, Status
 from chuishao.cases.services import case_act, case_report
 from chuishao.catalog.calendar import work_calendar
 from chuishao.catalog.calendar_io import calendar_load_official
-from chuishao.catalog.models import Category
+from chuishao.catalog.models import Category, CategoryQuestion, QuestionType
 from chuishao.catalog.services import catalog_load_defaults
 from chuishao.demo.city import demo_city_geojson, demo_organisations, demo_people
 from chuishao.demo.stories import WHISTLE_SHARE, load_border_story, play_whistle
@@ -185,6 +185,9 @@ def load_history(*, days: int = 120, cases: int = 1200, seed: int = 2019, log: C
     for cat in Category.objects.filter(parent__isnull=False, active=True).select_related("parent"):
         minors[(cat.kind, cat.parent.code)].append(cat)
     mix = {k: w for k, w in CATEGORY_MIX.items() if minors.get(k)}
+    questions = defaultdict(list)
+    for question in CategoryQuestion.objects.order_by("order"):
+        questions[question.category_id].append(question)
     tz = timezone.get_default_timezone()
     today = timezone.localtime(clock.now()).date()
     start_day = today - dt.timedelta(days=days)
@@ -232,12 +235,37 @@ def load_history(*, days: int = 120, cases: int = 1200, seed: int = 2019, log: C
                 address=f"{grid.name}附近",
                 reporter_name=caller_name,
                 reporter_phone=caller_phone,
+                answers=_answers(rng, questions[category.pk], at),
             )
         made += 1
         _play(case, rng=rng, at=at, cast=cast, worker=worker, dispatcher=dispatcher, centre=city_centre)
         if made % 100 == 0:
             log(f"  {made} cases")
     return made
+
+
+def _answers(rng: random.Random, questions: list[CategoryQuestion], at: dt.datetime) -> dict[str, Any]:
+    """Plausible answers: every required question, about half of the optional ones."""
+    answers: dict[str, Any] = {}
+    for q in questions:
+        if q.required or rng.random() < 0.5:
+            answers[q.code] = _answer(rng, q, at)
+    return answers
+
+
+def _answer(rng: random.Random, q: CategoryQuestion, at: dt.datetime) -> Any:
+    keys = [v["key"] for v in q.values]
+    if q.datatype == QuestionType.SINGLE:
+        return rng.choice(keys)
+    if q.datatype == QuestionType.MULTI:
+        return rng.sample(keys, rng.randint(1, len(keys)))
+    if q.datatype == QuestionType.NUMBER:
+        return rng.randint(5, 40)
+    if q.datatype == QuestionType.DATETIME:
+        return (at - dt.timedelta(hours=rng.randint(1, 12))).isoformat()
+    if q.code == "plate":
+        return f"京A{rng.randint(10000, 99999)}"
+    return f"{rng.randint(1, 30)}号楼" if q.datatype == QuestionType.STRING else "现场情况已拍照"
 
 
 def _play(

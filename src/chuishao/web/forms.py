@@ -61,8 +61,12 @@ class ReportForm(forms.Form):
     address = forms.CharField(label=_("Address or landmark"), required=False, max_length=200)
     reporter_name = forms.CharField(label=_("Your name (optional)"), required=False, max_length=60)
     reporter_phone = forms.CharField(label=_("Your phone (optional)"), required=False, max_length=20)
+    reporter_email = forms.CharField(label=_("Your e-mail (optional)"), required=False, max_length=120)
     anonymous = forms.BooleanField(label=_("Report anonymously"), required=False)
     photos = MultipleFileField(label=_("Photos (up to 3)"))
+    keep_photo_location = forms.BooleanField(
+        label=_("Keep the position stored in my photos (it helps find the place)"), required=False
+    )
 
 
 class CaseFilterForm(forms.Form):

@@ -22,6 +22,7 @@ urlpatterns = [
     path("media/<int:pk>/", cases.case_media, name="media"),
     path("report/", public.report, name="report"),
     path("report/nearby/", public.report_nearby, name="report_nearby"),
+    path("report/questions/", public.report_questions, name="report_questions"),
     path("geo/grids.geojson", public.grids_geojson, name="grids_geojson"),
     path("follow/<str:number>/<str:token>/", public.follow, name="follow"),
     path("follow/<str:number>/<str:token>/rate/", public.follow_rate, name="follow_rate"),

@@ -89,6 +89,8 @@ class Case(models.Model):
     nature = models.CharField(max_length=16, choices=Nature.choices, default=Nature.COMPLAINT)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases")
     description = models.TextField()
+    # Answers to the category's extra questions ({question code: value}), checked at intake.
+    answers = models.JSONField(default=dict, blank=True)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(max_length=24, choices=Status.choices, db_index=True)
     # Where the state returns after a parked period or an extension request.
@@ -104,6 +106,7 @@ class Case(models.Model):
     )
     reporter_name = models.CharField(max_length=60, blank=True)
     reporter_phone = models.CharField(max_length=20, blank=True)
+    reporter_email = models.EmailField(max_length=120, blank=True)
     anonymous = models.BooleanField(default=False)
     # Secret part of the link an anonymous reporter follows the case with.
     follow_token = models.CharField(max_length=32, unique=True)

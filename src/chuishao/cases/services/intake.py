@@ -14,6 +14,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +29,8 @@ from chuishao.cases.models import Case, CaseMedia, Nature, Priority, Source, Sta
 from chuishao.cases.scopes import acting_grant
 from chuishao.cases.selectors import case_duplicates_nearby
 from chuishao.catalog.models import Category
-from chuishao.catalog.selectors import category_get, responsible_org_for
+from chuishao.catalog.questions import AnswerInvalid, answers_clean
+from chuishao.catalog.selectors import category_get, category_questions, responsible_org_for
 from chuishao.events.services import event_append
 from chuishao.geo.models import Jurisdiction, Kind
 from chuishao.geo.routing import routing_index
@@ -71,8 +74,16 @@ def case_report(
     anonymous: bool = False,
     media: Iterable[Any] = (),
     city: Jurisdiction | None = None,
+    reporter_email: str = "",
+    answers: dict[str, Any] | None = None,
+    keep_photo_location: bool = False,
 ) -> Case:
-    """Create a case from a report and start its first deadline."""
+    """Create a case from a report and start its first deadline.
+
+    ``answers`` answer the category's extra questions ({question code: value}); they are checked
+    against the questions and stored on the case. Photos lose their GPS position unless the
+    reporter allowed it to be kept (``keep_photo_location``).
+    """
     if source not in Source.values:
         raise CaseInvalid(_("Unknown source %(s)s.") % {"s": source})
     if nature not in Nature.values:
@@ -90,6 +101,14 @@ def case_report(
     reporter_phone = (reporter_phone or "").strip()
     if reporter_phone and not PHONE.match(reporter_phone):
         raise CaseInvalid(_("The phone number %(p)s is not valid.") % {"p": reporter_phone})
+    reporter_email = (reporter_email or "").strip()
+    if reporter_email:
+        try:
+            validate_email(reporter_email)
+        except ValidationError as exc:
+            raise CaseInvalid(_("The e-mail address %(e)s is not valid.") % {"e": reporter_email}) from exc
+        if len(reporter_email) > 120:
+            raise CaseInvalid(_("The e-mail address is longer than 120 characters."))
     if isinstance(category, str):
         try:
             category = category_get(category)
@@ -97,11 +116,21 @@ def case_report(
             raise CaseInvalid(str(exc)) from exc
     if category.parent_id is None or not category.active:
         raise CaseInvalid(_("Choose a specific category, not a major class."))
+    if answers is not None and not isinstance(answers, dict):
+        raise CaseInvalid(_("Answers must be given as question code → value."))
+    try:
+        clean_answers = answers_clean(category_questions(category), answers)
+    except AnswerInvalid as exc:
+        raise CaseInvalid(exc.message, code=exc.code) from exc
     lat_f, lng_f = _clean_location(lat, lng, address)
-    files = list(media)
-    check_media(files)
+    files = check_media(list(media), keep_location=keep_photo_location)
 
     route = routing_index().route(lat_f, lng_f) if lat_f is not None else None
+    if route is not None and route.outside and settings.CHUISHAO_OUTSIDE_POINTS == "refuse":
+        raise CaseInvalid(
+            _("The point lies outside every grid served here; report a place inside the city."),
+            code="case.outside",
+        )
     city_id = route.city_id if route is not None and not route.outside else None
     if city_id is None:
         city_id = city.pk if city is not None else _only_city_id()
@@ -142,11 +171,13 @@ def case_report(
             nature=nature,
             category=category,
             description=description,
+            answers=clean_answers,
             priority=priority,
             status=status,
             reporter=reporter,
             reporter_name=(reporter_name or "").strip()[:60],
             reporter_phone=reporter_phone,
+            reporter_email=reporter_email,
             anonymous=bool(anonymous),
             follow_token=token,
             lat=lat_f,
@@ -186,6 +217,7 @@ def case_report(
                 "status": status,
                 "source": source,
                 "category": category.full_code,
+                "answers": sorted(clean_answers),
                 "grid_id": chain["grid"],
                 "outside_grids": case.outside_grids,
                 "boundary_case": case.boundary_case,

@@ -119,8 +119,8 @@ def case_handle(*, case: Case | int, actor: Any, result: str, evidence: Iterable
     """The lead department reports the work done, with text and optional photos as evidence."""
     if not result.strip():
         raise CaseInvalid(_("Describe what was done."))
-    files = list(evidence)
-    check_media(files)
+    # Staff evidence keeps its position: it shows the work was done on the spot.
+    files = check_media(list(evidence), keep_location=True)
 
     def change(c: Case, now: dt.datetime) -> dict:
         return {"media": _attach(c, files, purpose="handling", actor=actor, now=now)}
@@ -129,8 +129,7 @@ def case_handle(*, case: Case | int, actor: Any, result: str, evidence: Iterable
 
 
 def case_check(*, case: Case | int, actor: Any, note: str = "", evidence: Iterable[Any] = ()) -> Case:
-    files = list(evidence)
-    check_media(files)
+    files = check_media(list(evidence), keep_location=True)
     return run_transition(
         case=case,
         action="check",

@@ -20,3 +20,19 @@ def role_labels(user) -> list[str]:
 @register.simple_tag
 def is_staff_user(user) -> bool:
     return bool({g.role for g in grants_of(user)} - {Role.RESIDENT})
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key, [])
+
+
+@register.filter
+def local(item, field: str = "name") -> str:
+    """A catalogue text in the page's language: ``name_en``/``label_en`` in English when present."""
+    from django.utils.translation import get_language
+
+    get = item.get if isinstance(item, dict) else lambda f, d="": getattr(item, f, d)
+    if (get_language() or "").startswith("en"):
+        return get(f"{field}_en", "") or get(field, "")
+    return get(field, "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,7 +19,8 @@ from chuishao.cases.errors import CaseError, CaseNotFound
 from chuishao.cases.models import Case, CaseMedia, Source, Status
 from chuishao.cases.selectors import case_duplicates_nearby, case_get_by_token, case_list, case_timeline
 from chuishao.cases.services import case_rate, case_report
-from chuishao.catalog.selectors import CatalogError, category_get
+from chuishao.catalog.models import QuestionType
+from chuishao.catalog.selectors import CatalogError, category_get, category_questions
 from chuishao.web.forms import RateForm, ReportForm
 from chuishao.web.presenters import expected_by, timeline
 from chuishao.web.reads import categories_grouped, grid_features
@@ -30,8 +32,37 @@ def follow_url(case: Case) -> str:
 
 
 def _report_page(request: HttpRequest, form: ReportForm, error: str = "", status: int = 200) -> HttpResponse:
-    context = {"form": form, "groups": categories_grouped(), "error": error}
+    context = {
+        "form": form,
+        "groups": categories_grouped(),
+        "error": error,
+        **_questions_context(form["category"].value() or "", request.POST),
+    }
     return render(request, "web/report.html", context, status=status)
+
+
+def _questions_context(code: str, given: Any) -> dict[str, Any]:
+    """The category's extra questions, with what the reporter already answered (after an error)."""
+    try:
+        questions = category_questions(category_get(code)) if code else []
+    except CatalogError:
+        questions = []
+    answered = {q.code: given.getlist(f"answer_{q.code}") for q in questions} if given else {}
+    return {"questions": questions, "answered": answered, "multi": QuestionType.MULTI}
+
+
+def _answers_posted(code: str, posted: Any) -> dict[str, Any]:
+    """answer_<code> fields for the chosen category's questions; the service checks them."""
+    try:
+        questions = category_questions(category_get(code))
+    except CatalogError:
+        return {}
+    return {
+        q.code: posted.getlist(f"answer_{q.code}")
+        if q.datatype == QuestionType.MULTI
+        else posted.get(f"answer_{q.code}", "")
+        for q in questions
+    }
 
 
 def report(request: HttpRequest) -> HttpResponse:
@@ -54,6 +85,9 @@ def report(request: HttpRequest) -> HttpResponse:
             reporter_phone=d["reporter_phone"],
             anonymous=d["anonymous"],
             media=d["photos"],
+            reporter_email=d["reporter_email"],
+            answers=_answers_posted(d["category"], request.POST),
+            keep_photo_location=d["keep_photo_location"],
         )
     except CaseError as exc:
         return _report_page(request, form, exc.message, status=400)
@@ -73,6 +107,12 @@ def report_nearby(request: HttpRequest) -> HttpResponse:
         # Public: only what, how far along and which day — never numbers, addresses or descriptions.
         cases = list(case_duplicates_nearby(category=category, lat=lat, lng=lng, at=clock.now()))
     return render(request, "web/_nearby.html", {"cases": cases, "asked": category is not None})
+
+
+@require_GET
+def report_questions(request: HttpRequest) -> HttpResponse:
+    """The chosen category's extra questions: an htmx fragment of the report form."""
+    return render(request, "web/_questions.html", _questions_context(request.GET.get("category", ""), None))
 
 
 @require_GET
