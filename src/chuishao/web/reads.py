@@ -1,5 +1,5 @@
 """Page-shaped reads the pages need beside the case selectors: grids for the map, the nodes and
-organisations an actor may pick in a form, and the people behind timeline events.
+organisations an actor may pick in a form.
 
 Reads only; every read of cases still goes through ``cases.selectors``.
 """
@@ -15,7 +15,7 @@ from chuishao.cases.selectors import dispatchable_q
 from chuishao.catalog.models import Category
 from chuishao.catalog.selectors import category_list
 from chuishao.geo.models import Jurisdiction, Kind
-from chuishao.orgs.models import Membership, Organisation
+from chuishao.orgs.models import Organisation
 from chuishao.orgs.scopes import grants_of
 
 # A grant at these levels lists grids too in the jurisdiction filter; above them grids are too many.
@@ -76,16 +76,3 @@ def dispatch_candidates(case: Case) -> list[Organisation]:
 
 def jurisdictions_by_code(codes: list[str]) -> list[Jurisdiction]:
     return list(Jurisdiction.objects.filter(code__in=codes).order_by("code")) if codes else []
-
-
-def memberships_of(person_ids: set[int]) -> dict[int, list[Membership]]:
-    """Active memberships of these people with their organisation and node (one query)."""
-    found: dict[int, list[Membership]] = {}
-    if not person_ids:
-        return found
-    rows = Membership.objects.filter(person_id__in=person_ids, active=True).select_related(
-        "organisation", "node"
-    )
-    for m in rows:
-        found.setdefault(m.person_id, []).append(m)
-    return found

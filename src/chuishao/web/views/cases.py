@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from chuishao import clock
 from chuishao.cases.errors import CaseError
 from chuishao.cases.models import CaseMedia
+from chuishao.cases.presenting import deadline_colour
 from chuishao.cases.scopes import acting_grant
 from chuishao.cases.selectors import case_get, case_list, case_timeline, reporter_contact
 from chuishao.cases.services import case_act, case_chase, case_supervise
@@ -24,7 +25,7 @@ from chuishao.cases.transitions import TABLE
 from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import roles_of
 from chuishao.web.forms import ACTION_FORMS, CaseFilterForm, OversightForm
-from chuishao.web.presenters import ACTION_WORDS, deadline_state, timeline
+from chuishao.web.presenters import ACTION_WORDS, timeline
 from chuishao.web.reads import jurisdictions_by_code, major_categories, nodes_in_reach
 from chuishao.web.views.common import action_message, media_response, raise_http
 from chuishao.web.views.whistles import blow_form_for, case_whistles
@@ -41,7 +42,7 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
     cases = case_list(actor=request.user, **query).filter(form.warn_q() if request.GET else Q())
     page = Paginator(cases.select_related("escalated_to"), PAGE_SIZE).get_page(request.GET.get("page"))
     now = clock.now()
-    rows = [(case, deadline_state(case, now)) for case in page]
+    rows = [(case, deadline_colour(case, now)) for case in page]
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -77,7 +78,7 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "case": case,
         "contact": reporter_contact(actor=request.user, case=case),
-        "deadline": deadline_state(case, clock.now()),
+        "deadline": deadline_colour(case, clock.now()),
         "media": list(CaseMedia.objects.filter(case_id=case.pk).order_by("created_at")),
         # People without a staff role (a resident opening their own case) see offices, not names.
         "steps": timeline(events, case, public=not roles_of(request.user) - {Role.RESIDENT}),

@@ -17,12 +17,13 @@ from chuishao import clock
 from chuishao.actors import FollowLinkActor
 from chuishao.cases.errors import CaseError, CaseNotFound
 from chuishao.cases.models import Case, CaseMedia, Source, Status
+from chuishao.cases.presenting import expected_by
 from chuishao.cases.selectors import case_duplicates_nearby, case_get_by_token, case_list, case_timeline
 from chuishao.cases.services import case_rate, case_report
 from chuishao.catalog.models import QuestionType
 from chuishao.catalog.selectors import CatalogError, category_get, category_questions
 from chuishao.web.forms import RateForm, ReportForm
-from chuishao.web.presenters import expected_by, timeline
+from chuishao.web.presenters import timeline
 from chuishao.web.reads import categories_grouped, grid_features
 from chuishao.web.views.common import action_message, media_response
 
