@@ -75,22 +75,28 @@ TEMPLATES = [
 ]
 
 
+SQLITE_OPTIONS = {
+    # Writers take the lock when the transaction begins, so a read-then-write transition
+    # waits for the other writer instead of failing half-way on a stale snapshot.
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+}
+
+
 def _database() -> dict:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         db = dj_database_url.parse(url, conn_max_age=60)
         db.setdefault("OPTIONS", {})
+        if db["ENGINE"].endswith("sqlite3"):  # a SQLite file named by URL behaves like the default one
+            db["OPTIONS"] = {**SQLITE_OPTIONS, **db["OPTIONS"]}
+            db["CONN_MAX_AGE"] = 0
         return db
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(VAR_DIR / "chuishao.sqlite3"),
-        "OPTIONS": {
-            # Writers take the lock when the transaction begins, so a read-then-write transition
-            # waits for the other writer instead of failing half-way on a stale snapshot.
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 30,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-        },
+        "OPTIONS": dict(SQLITE_OPTIONS),
         # Tests use a file too: concurrency tests need real connections from several threads.
         "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
     }
@@ -128,7 +134,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# A whole request body: three photos of at most 5 MiB each (cases.media) and the report's fields. The
+# APIs refuse a larger body with 413 before reading it; an Idempotency-Key reads the body whole.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Background work (Huey): SQLite next to the database by default, Redis in production. The durable

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.files import uploadhandler
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
 
 from chuishao import clock
 from chuishao.api.models import IdempotentRequest
@@ -42,11 +45,41 @@ def _rendered(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _fresh_handlers(request: HttpRequest) -> list:
+    return [uploadhandler.load_handler(name, request) for name in settings.FILE_UPLOAD_HANDLERS]
+
+
 def fingerprint(request: HttpRequest) -> str:
+    """What makes two requests the same one: method, path, content type and what the body says.
+
+    A multipart body is compared by its fields and the contents of its files, not byte for byte: a
+    client's retry draws a new boundary, and is still the same report.
+    """
     digest = hashlib.sha256()
+    content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
     digest.update(request.method.encode() + b" " + request.path.encode() + b"\n")
-    digest.update(request.META.get("CONTENT_TYPE", "").split(";")[0].encode() + b"\n")
-    digest.update(request.body)
+    digest.update(content_type.encode() + b"\n")
+    body = request.body
+    if content_type == "multipart/form-data":
+        try:
+            fields, files = MultiPartParser(
+                request.META, io.BytesIO(body), _fresh_handlers(request), request.encoding
+            ).parse()
+        except MultiPartParserError:
+            digest.update(body)  # unreadable: the bytes are all there is to compare
+        else:
+            for name in sorted(fields):
+                for value in fields.getlist(name):
+                    digest.update(f"field {name}={value}\n".encode())
+            for name in sorted(files):
+                for upload in files.getlist(name):
+                    content = hashlib.sha256()
+                    for chunk in upload.chunks():
+                        content.update(chunk)
+                    upload.close()
+                    digest.update(f"file {name}={content.hexdigest()}\n".encode())
+        return digest.hexdigest()
+    digest.update(body)
     return digest.hexdigest()
 
 
