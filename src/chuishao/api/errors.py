@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -41,3 +43,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = response.data["detail"]
         response.data = {"code": getattr(detail, "code", "error"), "detail": str(detail)}
     return response
+
+
+@csrf_exempt
+def route_not_found(request: HttpRequest, path: str) -> JsonResponse:
+    """Any /api/ address no route matches: the API's error shape, not the site's HTML page."""
+    return JsonResponse(
+        {"code": "not_found", "detail": f"No API endpoint at {request.path}; see /api/docs/."}, status=404
+    )
