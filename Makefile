@@ -47,10 +47,12 @@ lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/chuishao manage makemigrations --check --dry-run
 
-# The sweep benchmark's target is PostgreSQL (set DATABASE_URL); on SQLite it loads a smaller city.
+# The sweep and intake benchmarks' target is PostgreSQL (set DATABASE_URL); on SQLite the sweep loads a
+# smaller city and intake has no raw baseline.
 bench: setup
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/sweep.py $(if $(DATABASE_URL),,--cases 200000)
+	$(BIN)/python bench/intake.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var
