@@ -15,6 +15,7 @@ from chuishao.catalog.selectors import (
     CatalogError,
     category_get,
     category_list,
+    category_questions,
     dept_types,
     stage_deadline_for,
 )
@@ -231,3 +232,13 @@ def test_catalog_command_loads_and_lists(capsys):
     assert "S01  市容环境" in out
     assert "  S0101  私搭乱建" in out
     assert "B0101" not in out
+
+
+def test_a_categorys_questions_are_read_once_per_instance(loaded, django_assert_num_queries):
+    manhole = category_get("B0101")
+    with django_assert_num_queries(1):
+        first = category_questions(manhole)
+        again = category_questions(manhole)
+    assert [q.code for q in first] == [q.code for q in again] == ["cover_state"]
+    first.clear()  # a caller's list is its own
+    assert [q.code for q in category_questions(manhole)] == ["cover_state"]

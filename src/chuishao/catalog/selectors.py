@@ -76,8 +76,16 @@ def category_get(full_code: str) -> Category:
 
 
 def category_questions(category: Category) -> list[CategoryQuestion]:
-    """The category's extra questions in the order a form asks them."""
-    return list(CategoryQuestion.objects.filter(category=category).order_by("order", "code"))
+    """The category's extra questions in the order a form asks them.
+
+    Read once per category instance: an intake that parses the answers at its interface and checks
+    them in the service asks twice within one request and pays for one query.
+    """
+    cached = getattr(category, "_questions_read", None)
+    if cached is None:
+        cached = list(CategoryQuestion.objects.filter(category=category).order_by("order", "code"))
+        category._questions_read = cached
+    return list(cached)
 
 
 def stage_deadline_for(*, category: Category | None, stage: str) -> tuple[Decimal, str]:
