@@ -157,6 +157,10 @@ def test_the_docs_pages_use_only_local_static_files(db, page):
         assert url.startswith("/static/"), url
         assert finders.find(url.removeprefix("/static/")), f"{url} is not among the static files"
     assert not re.search(r"https?://(?!localhost)[^\s\"']*(cdn|unpkg|jsdelivr|googleapis)", html)
+    # Redoc's bundle draws its vendor's logo from a CDN whatever the page says: the policy stops it.
+    policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+    assert policy["img-src"].split() == ["'self'", "data:", "blob:"]
+    assert policy["default-src"] == policy["connect-src"] == "'self'"
 
 
 # --- the fuzz --------------------------------------------------------------------------------------
