@@ -53,8 +53,17 @@ class Command(BaseCommand):
                 str(threads),
                 "--access-logfile",
                 "-",
+                *self._no_control_socket(),
             ],
         )
+
+    @staticmethod
+    def _no_control_socket() -> list[str]:
+        """gunicorn 27 opens a control socket at one fixed path per user; nothing here uses it, and two
+        servers on one machine (a rolling restart, a benchmark beside the demo) would contend for it."""
+        import gunicorn
+
+        return ["--no-control-socket"] if gunicorn.version_info >= (27,) else []
 
     def _start_worker(self) -> subprocess.Popen:
         """The background worker as a child process, so the demo's deadlines and notifications move."""
