@@ -19,6 +19,7 @@ from tests.api.open311_client_helpers import (
     parse_xml,
     xml_items,
 )
+from tests.factories import grid_centre
 
 TO_DISPATCHED = [("file", "street-a", {}), ("dispatch", "street-a", {"lead": "um-110901"})]
 TO_CLOSED = [
@@ -66,17 +67,22 @@ def test_a_request_as_the_public_sees_it(client, city, report):
     ).isoformat(timespec="seconds")
     assert data["requested_datetime"].endswith("+08:00") and data["updated_datetime"].endswith("+08:00")
     assert dt.datetime.fromisoformat(data["expected_datetime"]) == case.deadline_at.replace(microsecond=0)
-    assert (data["address"], data["zipcode"], data["lat"], data["long"]) == ("", "", None, None)
+    # The place is public only coarsely: the community's name and the point to three decimals.
+    assert data["address"] == case.community.name and data["zipcode"] == ""
+    assert (data["lat"], data["long"]) == (round(case.lat, 3), round(case.lng, 3))
     assert "media_url" not in data
 
 
 def test_personal_data_never_appears(client, city, report):
+    lat, lng = grid_centre("110901001001001")
+    lat, lng = round(lat, 3) + 0.000321, round(lng, 3) + 0.000321  # a point with digits to hide
     report(reporter_name="王小明", reporter_phone="13912345678", reporter_email="wxm@example.org",
-           address="幸福小区3号楼2单元501")  # fmt: skip
+           address="幸福小区3号楼2单元501", lat=lat, lng=lng)  # fmt: skip
     for fmt in ("json", "xml"):
         body = get(client, f"requests.{fmt}").content.decode()
-        for secret in ("王小明", "13912345678", "wxm@example.org", "幸福小区", "39.900", "116.30"):
+        for secret in ("王小明", "13912345678", "wxm@example.org", "幸福小区", f"{lat:.4f}", f"{lng:.4f}"):
             assert secret not in body, (fmt, secret)
+        assert str(round(lat, 3)) in body and str(round(lng, 3)) in body  # the coarse point a map needs
 
 
 def test_markup_and_control_characters_cannot_break_a_document(client, city, report):
@@ -91,7 +97,7 @@ def test_the_xml_list_has_the_spec_elements(client, city, report):
     root = parse_xml(get(client, "requests.xml"))
     (item,) = xml_items(root, "service_requests", "request", REQUEST_FIELDS)
     assert item["service_request_id"] == case.number and item["status"] == "open"
-    assert item["lat"] == "" and item["agency_responsible"] == ""
+    assert item["lat"] == str(round(case.lat, 3)) and item["agency_responsible"] == ""
     assert item["requested_datetime"].endswith("+08:00")
 
 

@@ -81,7 +81,7 @@ def public_requests(city: Jurisdiction) -> QuerySet[Case]:
     return (
         cases_visible_to(SYSTEM)
         .filter(city=city)
-        .select_related("category", "lead_org")
+        .select_related("category", "lead_org", "community", "street")
         .order_by("-created_at", "-pk")
     )
 
