@@ -191,8 +191,8 @@ def _schema(mode: str, examples: int):
 
 
 APP = get_wsgi_application()
-POSITIVE = _schema("positive", 25)
-NEGATIVE = _schema("negative", 10)
+POSITIVE = _schema("positive", 15)
+NEGATIVE = _schema("negative", 6)
 FUZZ = settings(deadline=None, suppress_health_check=list(HealthCheck))
 
 
