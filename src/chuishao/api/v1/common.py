@@ -59,6 +59,23 @@ class NamedChoiceScheme(OpenApiSerializerFieldExtension):
         }
 
 
+@extend_schema_serializer(component_name="Node")
+class NodeSerializer(serializers.Serializer):
+    """A jurisdiction (city, district, street, community or grid) as the other objects name it."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="Organisation")
+class OrganisationSerializer(serializers.Serializer):
+    """An organisation as the other objects name it."""
+
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
 @extend_schema_serializer(component_name="ApiFieldError")
 class FieldErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable code, e.g. `required`, `invalid`, `max_value`.")

@@ -9,13 +9,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from chuishao.api.v1.common import NodeSerializer, OrganisationSerializer
 from chuishao.cases.models import AssignmentRole, Nature, Priority, Resolution, Satisfaction, Source, Status
-
-
-@extend_schema_serializer(component_name="CaseNode")
-class NodeSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
 
 
 @extend_schema_serializer(component_name="CaseCategory")
@@ -23,13 +18,6 @@ class CategorySerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Full code, e.g. `S0102` (events) or `B0101` (components).")
     name = serializers.CharField()
     name_en = serializers.CharField()
-
-
-@extend_schema_serializer(component_name="CaseOrganisation")
-class OrganisationSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
 
 
 @extend_schema_serializer(component_name="CaseDispatchCandidate")

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from chuishao import clock
-from chuishao.api.v1.common import MAX_ID, NamedChoiceField
+from chuishao.api.v1.common import MAX_ID, NamedChoiceField, NodeSerializer
 from chuishao.evaluation.definitions import COUNTS, RATES, UNIT_KINDS, UNIT_LABELS
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -64,17 +64,11 @@ class IndicatorRowSerializer(serializers.Serializer):
     )
 
 
-@extend_schema_serializer(component_name="EvaluationCity")
-class CitySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-
-
 @extend_schema_serializer(component_name="EvaluationIndicators")
 class IndicatorsSerializer(serializers.Serializer):
     period = serializers.CharField()
     unit_kind = unit_kind_field()
-    city = CitySerializer(allow_null=True)
+    city = NodeSerializer(allow_null=True)
     rows = IndicatorRowSerializer(many=True, help_text="Best first; only units within the caller's reach.")
 
 

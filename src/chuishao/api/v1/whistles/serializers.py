@@ -9,7 +9,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from chuishao.api.v1.common import MAX_ID, NamedChoiceField
+from chuishao.api.v1.common import MAX_ID, NamedChoiceField, NodeSerializer, OrganisationSerializer
 from chuishao.cases.models import (
     AssignmentRole,
     Status,
@@ -30,19 +30,6 @@ TEXT = 4000
 
 
 # --- output ---------------------------------------------------------------------------------------
-
-
-@extend_schema_serializer(component_name="WhistleNode")
-class NodeSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-
-
-@extend_schema_serializer(component_name="WhistleOrganisation")
-class OrganisationSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
 
 
 @extend_schema_serializer(component_name="WhistleSummary")
