@@ -85,6 +85,28 @@ def _rank(rows: list[IndicatorRow]) -> None:
         row.rank = rank
 
 
+def evaluation_roles(actor: Any) -> list[Any]:
+    """The caller's grants the evaluation covers (node-scoped staff and department staff)."""
+    return [g for g in grants_of(actor) if g.role in NODE_ROLES or g.role == Role.DEPARTMENT_STAFF]
+
+
+def evaluation_city(actor: Any) -> Jurisdiction | None:
+    """The city the caller is evaluated in: that of its first node-scoped role, else that of its
+    organisation; None for a caller the evaluation does not cover."""
+    for g in evaluation_roles(actor):
+        node_id = g.node_id
+        if node_id is None and g.organisation_id:
+            node_id = (
+                Organisation.objects.filter(pk=g.organisation_id)
+                .values_list("jurisdiction_id", flat=True)
+                .first()
+            )
+        node = Jurisdiction.objects.filter(pk=node_id).select_related("city").first() if node_id else None
+        if node is not None:
+            return node if node.kind == "city" else node.city
+    return None
+
+
 def unit_names(unit_kind: str, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}

@@ -13,8 +13,7 @@ from django.views.decorators.http import require_POST
 from chuishao import clock
 from chuishao.evaluation.definitions import RATES, UNIT_KINDS, UNIT_LABELS
 from chuishao.evaluation.exports import export
-from chuishao.evaluation.selectors import indicators
-from chuishao.geo.models import Jurisdiction
+from chuishao.evaluation.selectors import evaluation_city, indicators
 from chuishao.notify.selectors import notifications_for
 from chuishao.notify.services.inbox import notification_mark_read
 from chuishao.orgs.scopes import grants_of
@@ -39,16 +38,6 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     return redirect("web:notifications")
 
 
-def _city_id(user) -> int | None:
-    """The city of the person's first node-scoped role (evaluation is per city)."""
-    for grant in grants_of(user):
-        if grant.node_id:
-            node = Jurisdiction.objects.filter(pk=grant.node_id).values_list("pk", "kind", "city_id").first()
-            if node:
-                return node[0] if node[1] == "city" else node[2]
-    return Jurisdiction.objects.filter(kind="city").values_list("pk", flat=True).first()
-
-
 @login_required
 def evaluation_page(request: HttpRequest) -> HttpResponse:
     """Three rates, composite, grade and rank per unit and month; the same rows as CSV or XLSX."""
@@ -58,7 +47,8 @@ def evaluation_page(request: HttpRequest) -> HttpResponse:
     if unit_kind not in UNIT_KINDS:
         unit_kind = "street"
     period = request.GET.get("period") or f"{timezone.localtime(clock.now()):%Y-%m}"
-    city_id = _city_id(request.user)
+    city = evaluation_city(request.user)
+    city_id = city.pk if city is not None else None
     rows = (
         indicators(actor=request.user, unit_kind=unit_kind, period=period, city_id=city_id) if city_id else []
     )

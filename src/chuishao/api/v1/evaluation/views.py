@@ -19,36 +19,25 @@ from rest_framework.response import Response
 from chuishao.api.v1.common import ERR_400, ERR_404, READ_ERRORS, ApiView, query
 from chuishao.api.v1.evaluation import serializers as s
 from chuishao.evaluation.exports import export
-from chuishao.evaluation.selectors import NODE_ROLES, IndicatorRow, indicator_trend, indicators
+from chuishao.evaluation.selectors import (
+    IndicatorRow,
+    evaluation_city,
+    evaluation_roles,
+    indicator_trend,
+    indicators,
+)
 from chuishao.geo.models import Jurisdiction
-from chuishao.orgs.models import Organisation, Role
-from chuishao.orgs.scopes import grants_of
 
 TAGS = ["evaluation"]
 
 
 def _city(actor: Any) -> Jurisdiction | None:
-    """The city the caller is evaluated in: that of its first node-scoped role, else its organisation's.
-
-    The refusal for callers holding no staff role is here too.
-    """
-    grants = [g for g in grants_of(actor) if g.role in NODE_ROLES or g.role == Role.DEPARTMENT_STAFF]
-    if not grants:
+    """The caller's evaluation city; callers holding no staff role are refused here."""
+    if not evaluation_roles(actor):
         raise exceptions.PermissionDenied(
             "The evaluation is for staff: the caller holds no role that it covers.", code="permission_denied"
         )
-    for g in grants:
-        node_id = g.node_id
-        if node_id is None and g.organisation_id:
-            node_id = (
-                Organisation.objects.filter(pk=g.organisation_id)
-                .values_list("jurisdiction_id", flat=True)
-                .first()
-            )
-        node = Jurisdiction.objects.filter(pk=node_id).select_related("city").first() if node_id else None
-        if node is not None:
-            return node if node.kind == "city" else node.city
-    return None
+    return evaluation_city(actor)
 
 
 def _row(r: IndicatorRow) -> dict[str, Any]:
