@@ -171,3 +171,48 @@ def photo(name: str = "p.jpg", fmt: str = "JPEG", *, gps: tuple[float, float] | 
     img.save(out, format=fmt, **options)
     content_type = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}[fmt]
     return SimpleUploadedFile(name, out.getvalue(), content_type=content_type)
+
+
+def add_engagement(city: City, *, members: int = 3) -> City:
+    """Dual reporting on the small city: the default posts and rules, a bureau of district A with its
+    party branch and organiser, and ``members`` of its in-service party members living in community A1a."""
+    from chuishao.engagement.defaults import engagement_load_defaults
+
+    engagement_load_defaults(actor=SYSTEM, city=city.city)
+    nodes = city.nodes
+    bureau = organisation_upsert(
+        actor=SYSTEM,
+        code="bureau-a",
+        kind="unit",
+        name="区市场监管局",
+        name_en="District Market Regulation Bureau",
+        jurisdiction=nodes["110901001"],
+        unit_kind="organ",
+    )
+    organisation_upsert(
+        actor=SYSTEM,
+        code="bureau-a-party",
+        kind="party_org",
+        name="中共区市场监管局机关支部委员会",
+        jurisdiction=nodes["110901001"],
+        party_level="branch",
+        attached_unit=bureau,
+    )
+    city.orgs["bureau-a"] = bureau
+    hashed = make_password(PASSWORD)
+    organiser = person_create(
+        actor=SYSTEM, username="bureau-organiser", password_hash=hashed, display_name="局支部书记"
+    )
+    membership_grant(actor=SYSTEM, person=organiser, role="unit_organiser", organisation=bureau)
+    city.people["bureau-organiser"] = organiser
+    for n in range(1, members + 1):
+        user = person_create(
+            actor=SYSTEM,
+            username=f"member-{n}",
+            password_hash=hashed,
+            display_name=f"党员{n}",
+            phone="13800005678",
+        )
+        membership_grant(actor=SYSTEM, person=user, role="resident")
+        city.people[f"member-{n}"] = user
+    return city

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "chuishao.cases",
     "chuishao.notify",
     "chuishao.evaluation",
+    "chuishao.engagement",
     "chuishao.api",
     "chuishao.web",
     "chuishao.demo",

@@ -51,6 +51,7 @@ VERB_WORDS = {
     "case.feedback_expired": _("no rating came in time: the case counts as unrated"),
     "case.supervised": _("put the case under supervision (督办)"),
     "case.chased": _("urged the owner to get on with it (催办)"),
+    "case.volunteer_task": _("asked registered party members to help as volunteers (双报到)"),
 }
 
 # What a colour change (case.warned) says, by the colour the sweep wrote.

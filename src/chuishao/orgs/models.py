@@ -82,6 +82,8 @@ class Role(models.TextChoices):
     CITY_CENTRE = "city_centre", _("city command centre")
     LEADER = "leader", _("leader")
     ADMIN = "admin", _("administrator")
+    # Acts for a unit in dual reporting (双报到): its resources, its members' records and reports.
+    UNIT_ORGANISER = "unit_organiser", _("unit party organiser")
 
 
 # The jurisdiction kind a role's node must have (None: scoped to an organisation or to nothing).
@@ -95,6 +97,7 @@ ROLE_NODE_KIND: dict[str, tuple[str, ...] | None] = {
     Role.CITY_CENTRE: ("city",),
     Role.LEADER: ("city", "district", "street", "community"),
     Role.ADMIN: ("city",),
+    Role.UNIT_ORGANISER: None,
 }
 
 

@@ -111,6 +111,8 @@ def membership_grant(
     kinds = ROLE_NODE_KIND[role]
     if role == Role.DEPARTMENT_STAFF and organisation is None:
         raise OrgError(_("Department staff belong to an organisation."))
+    if role == Role.UNIT_ORGANISER and (organisation is None or organisation.kind != OrgKind.UNIT):
+        raise OrgError(_("A unit party organiser acts for a unit."))
     if role != Role.DEPARTMENT_STAFF and kinds is not None and (node is None or node.kind not in kinds):
         raise OrgError(_("The role %(r)s is scoped to a %(k)s.") % {"r": role, "k": " / ".join(kinds)})
     membership, created = Membership.objects.get_or_create(
