@@ -145,12 +145,10 @@ def _node_q(actor: Any) -> Q:
 
 
 def community_for(actor: Any, code: str | None) -> Jurisdiction | None:
-    """The community a manager is looking at: the one asked for if theirs, else their first."""
+    """The community a manager asks for (None if it is not theirs), or their first one."""
     communities = managed_communities(actor).order_by("code")
     if code:
-        chosen = communities.filter(code=code).first()
-        if chosen is not None:
-            return chosen
+        return communities.filter(code=code).first()
     return communities.first()
 
 
@@ -271,3 +269,13 @@ def unit_registrations(actor: Any, unit: Organisation) -> QuerySet[Registration]
     if not organises(actor, unit.pk):
         raise EngagementDenied("not your unit")
     return Registration.objects.filter(unit=unit, kind=RegistrationKind.UNIT).select_related("node")
+
+
+def unit_offer_nodes(unit: Organisation) -> QuerySet[Jurisdiction]:
+    """Where a unit may offer resources: the nodes it is confirmed with and, for a street, its communities."""
+    confirmed = Registration.objects.filter(
+        unit=unit, kind=RegistrationKind.UNIT, status=RegistrationStatus.CONFIRMED
+    ).values("node_id")
+    return Jurisdiction.objects.filter(
+        Q(pk__in=confirmed) | Q(street_id__in=confirmed, kind="community")
+    ).order_by("code")

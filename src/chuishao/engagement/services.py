@@ -561,6 +561,14 @@ def task_create(
     return task
 
 
+VOLUNTEER_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF})
+
+
+def task_from_case_allowed(actor: Any, case: Case) -> bool:
+    """Whether the actor may turn this case into volunteer work (its grid worker or community, while open)."""
+    return case.status not in TERMINAL and acting_grant(actor, case, VOLUNTEER_ROLES) is not None
+
+
 def task_from_case(
     *,
     actor: Any,
@@ -578,7 +586,7 @@ def task_from_case(
         locked = Case.objects.select_for_update().filter(pk=pk).first()
         if locked is None or not actor_can_see_case(actor, locked):
             raise EngagementNotFound(_("No case %(ref)s that you can see.") % {"ref": pk})
-        if acting_grant(actor, locked, frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF})) is None:
+        if acting_grant(actor, locked, VOLUNTEER_ROLES) is None:
             raise EngagementDenied(
                 _("Only the grid worker or the community may turn a case into volunteer work.")
             )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chuishao.web.views import accounts, cases, inbox, public, whistles
+from chuishao.web.views import accounts, cases, inbox, public, serve, whistles
 
 app_name = "web"
 urlpatterns = [
@@ -31,4 +31,25 @@ urlpatterns = [
     path("notifications/", inbox.notifications_page, name="notifications"),
     path("notifications/read/", inbox.notifications_read, name="notifications_read"),
     path("evaluation/", inbox.evaluation_page, name="evaluation"),
+    path("cases/<int:pk>/volunteer/", serve.case_volunteer_page, name="case_volunteer"),
+    path("serve/", serve.member_page, name="serve"),
+    path("serve/register/", serve.member_register, name="serve_register"),
+    path("serve/registrations/<int:pk>/end/", serve.member_registration_end, name="serve_registration_end"),
+    path("serve/tasks/<int:pk>/claim/", serve.task_claim, name="serve_claim"),
+    path("serve/claims/<int:pk>/<slug:action>/", serve.claim_act, name="serve_claim_act"),
+    path("serve/wish/", serve.wish_page, name="serve_wish"),
+    path("serve/centres/", serve.centres_page, name="serve_centres"),
+    path("serve/calendar/<str:code>/", serve.calendar_page, name="serve_calendar"),
+    path("serve/community/", serve.community_page, name="serve_community_home"),
+    path("serve/community/<str:code>/", serve.community_page, name="serve_community"),
+    path("serve/community/<str:code>/post/<slug:what>/", serve.community_post, name="serve_community_post"),
+    path(
+        "serve/community/<str:code>/<slug:kind>/<int:pk>/<slug:action>/",
+        serve.community_act,
+        name="serve_community_act",
+    ),
+    path("serve/unit/", serve.unit_page, name="serve_unit_home"),
+    path("serve/unit/<int:pk>/", serve.unit_page, name="serve_unit"),
+    path("serve/unit/<int:pk>/post/<slug:what>/", serve.unit_post, name="serve_unit_post"),
+    path("serve/unit/<int:pk>/report/", serve.unit_report_page, name="serve_unit_report"),
 ]

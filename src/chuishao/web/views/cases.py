@@ -22,6 +22,7 @@ from chuishao.cases.services import case_act, case_chase, case_supervise
 from chuishao.cases.services.engine import allowed_actions
 from chuishao.cases.services.oversight import CHASERS, SUPERVISORS
 from chuishao.cases.transitions import TABLE
+from chuishao.engagement.services import task_from_case_allowed
 from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import roles_of
 from chuishao.web.forms import ACTION_FORMS, CaseFilterForm, OversightForm
@@ -88,6 +89,7 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
         "open_whistle": next((w for w in whistles if w.status == "open"), None),
         "blow_form": blow[0] if blow else None,
         "blow_across": blow[1] if blow else [],
+        "volunteer": task_from_case_allowed(request.user, case),
         "oversight_forms": [
             {"action": a, "label": OVERSIGHT_WORDS[a], "form": OversightForm(auto_id=f"id_{a}_%s")}
             for a in oversight_allowed(request.user, case)
