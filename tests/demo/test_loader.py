@@ -7,9 +7,11 @@ import datetime as dt
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db import models
 
 from chuishao.cases.models import Case, Status, Whistle
 from chuishao.demo.city import DEMO_LOGINS
+from chuishao.demo.engagement import ENGAGEMENT_LOGINS
 from chuishao.demo.loader import DEMO_PASSWORD, demo_is_loaded, load_demo
 from chuishao.events.audit import audit_verify
 from chuishao.events.models import Event
@@ -35,8 +37,21 @@ def test_demo_loads_through_the_services(capsys):
     assert all(e.created_at <= dt.datetime.now(dt.UTC) for e in Event.objects.all())
     report = audit_verify()
     assert report.ok, report.problems[:3]
-    for username, _zh, _en in DEMO_LOGINS:
+    for username, _zh, _en in DEMO_LOGINS + ENGAGEMENT_LOGINS:
         assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
+
+    # Dual reporting: registered units and members, a season of confirmed service, work still to do.
+    from chuishao.engagement.models import Claim, PointEntry, Registration, Task
+
+    assert Registration.objects.filter(kind="unit", status="confirmed").count() == 3
+    assert Registration.objects.filter(kind="member", status="confirmed").count() >= 12
+    assert Registration.objects.filter(kind="member", status="pending").exists()
+    assert Claim.objects.filter(status="confirmed").count() >= 100
+    assert Claim.objects.filter(status="checked_out").exists()  # waiting for the community
+    assert Task.objects.filter(
+        starts_at__gt=dt.datetime.now(dt.UTC), claimed__lt=models.F("capacity")
+    ).exists()
+    assert PointEntry.objects.exists()
 
     call_command("demo")
     out = capsys.readouterr().out

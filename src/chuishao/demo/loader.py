@@ -26,6 +26,7 @@ from chuishao.catalog.calendar_io import calendar_load_official
 from chuishao.catalog.models import Category, CategoryQuestion, QuestionType
 from chuishao.catalog.services import catalog_load_defaults
 from chuishao.demo.city import demo_city_geojson, demo_organisations, demo_people
+from chuishao.demo.engagement import load_engagement
 from chuishao.demo.stories import WHISTLE_SHARE, load_border_story, play_whistle
 from chuishao.evaluation.services import rollup_rebuild
 from chuishao.events.models import Event
@@ -363,6 +364,7 @@ def load_demo(*, log: Callable[[str], None] = print, cases: int = 1200, days: in
     made = load_history(days=days, cases=cases, log=log)
     story = load_border_story(now=clock.now())
     log(f"border story: finished {story['finished']}, ready to play {story['to_play']}")
+    load_engagement(now=clock.now(), password=DEMO_PASSWORD, log=log)
     # The dashboards have figures from the first page on; the worker keeps them current afterwards.
     rollup_rebuild(settle=dt.timedelta(0))
     # Months of replayed history are not news: notifications start with what happens from now on.
