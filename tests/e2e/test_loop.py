@@ -5,57 +5,12 @@ Runs in Debian's headless Chromium (``-m e2e``); screenshots of every page go to
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
+from tests.e2e.conftest import shot
 from tests.factories import PASSWORD, build_small_city, grid_centre
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Screenshots for people to look at; CHUISHAO_SHOTS moves them.
-SHOTS = Path(os.environ.get("CHUISHAO_SHOTS", "/tmp/shots"))  # noqa: S108
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-
-    def open_page(*, geolocation: tuple[float, float] | None = None, locale: str = "zh-CN"):
-        options = {"locale": locale, "viewport": {"width": 1200, "height": 900}}
-        if geolocation:
-            options.update(
-                geolocation={"latitude": geolocation[0], "longitude": geolocation[1]},
-                permissions=["geolocation"],
-            )
-        context = browser.new_context(**options)
-        return context.new_page()
-
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield open_page
-        finally:
-            browser.close()
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,61 +7,20 @@ Runs in Debian's headless Chromium (``-m e2e``); screenshots go to /tmp/shots/ (
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
 
-from tests.factories import LAT0, LON0, PASSWORD, STEP, build_small_city
+from tests.e2e.conftest import shot, sign_in
+from tests.factories import LAT0, LON0, STEP, build_small_city
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(os.environ.get("CHUISHAO_SHOTS", "/tmp/shots"))  # noqa: S108
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-sync"]
 # About 5 m west of the line between the districts (grid A1b-g2), near street B.
 BORDER = (LAT0 + STEP / 2, LON0 + 4 * STEP - 0.00006)
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def open_page(monkeypatch):
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-
-    def new_page(*, geolocation: tuple[float, float] | None = None):
-        options: dict = {"locale": "zh-CN", "viewport": {"width": 1200, "height": 900}}
-        if geolocation:
-            options.update(
-                geolocation={"latitude": geolocation[0], "longitude": geolocation[1]},
-                permissions=["geolocation"],
-            )
-        return browser.new_context(**options).new_page()
-
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield new_page
-        finally:
-            browser.close()
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_load_state()
-
-
 @pytest.mark.django_db(transaction=True)
-def test_whistle_story_in_the_browser(live_server, open_page):
+def test_whistle_story_in_the_browser(live_server, browser_page):
     from chuishao.cases.models import SummonsState, Whistle, WhistleStatus
     from chuishao.cases.services import (
         case_chase,
@@ -88,7 +47,7 @@ def test_whistle_story_in_the_browser(live_server, open_page):
     case_file(case=case, actor=city.people["street-a"])
 
     # Street A blows the whistle from the case page, summoning its urban management as lead.
-    street = open_page()
+    street = browser_page()
     sign_in(street, base, "street-a")
     street.goto(f"{base}/cases/{case.pk}/")
     street.wait_for_selector("#map .leaflet-marker-icon")
@@ -107,7 +66,7 @@ def test_whistle_story_in_the_browser(live_server, open_page):
     shot(street, "whistle-02-board-blown")
 
     # Street B summons its own district's urban management from the board.
-    other = open_page()
+    other = browser_page()
     sign_in(other, base, "street-b")
     other.goto(f"{base}/whistles/{whistle.pk}/")
     other.select_option("#id_summon_organisation", str(city.orgs["um-110902"].pk))
@@ -118,7 +77,7 @@ def test_whistle_story_in_the_browser(live_server, open_page):
     um_b = whistle.summonses.get(organisation=city.orgs["um-110902"])
 
     # Urban management A acknowledges from its inbox (the row is swapped in place) and checks in.
-    dept = open_page(geolocation=BORDER)
+    dept = browser_page(geolocation=BORDER)
     sign_in(dept, base, "um-a")
     dept.goto(f"{base}/summons/")
     shot(dept, "whistle-03-inbox")

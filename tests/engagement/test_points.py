@@ -139,3 +139,35 @@ def test_hours_are_checked_and_a_place_can_be_given_back(city, at, member):
         with pytest.raises(EngagementConflict):
             s.claim_confirm(actor=staff, claim=claim, hours="1")
     assert total(member) == 1 + 3
+
+
+def test_the_admin_records_rule_changes_and_never_edits_the_ledger(client, city, at, member):
+    from chuishao.events.models import Event
+    from tests.factories import PASSWORD
+
+    serve(city, at, member, day=2)
+    admin = city.people["admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    assert client.login(username="admin", password=PASSWORD)
+    rule = PointRule.objects.get(code="hours")
+    response = client.post(
+        f"/admin/engagement/pointrule/{rule.pk}/change/",
+        {
+            "city": rule.city_id,
+            "code": "hours",
+            "name": rule.name,
+            "per_task": "0",
+            "per_hour": "3",
+            "cap": "40",
+            "cap_period": "month",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302
+    event = Event.objects.filter(verb="engagement.pointrule_saved").get()
+    assert (event.before["per_hour"], event.after["per_hour"]) == ("2.0", "3")
+    entry = PointEntry.objects.first()
+    assert client.get(f"/admin/engagement/pointentry/{entry.pk}/change/").status_code == 200  # view only
+    client.post(f"/admin/engagement/pointentry/{entry.pk}/delete/", {"post": "yes"})
+    assert PointEntry.objects.filter(pk=entry.pk).exists()

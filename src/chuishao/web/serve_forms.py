@@ -44,6 +44,16 @@ class NamedChoice(forms.ModelChoiceField):
         return _local_name(obj)
 
 
+class _Ids:
+    """Several forms share a page: each form's ids start with its own prefix (``task_title`` …)."""
+
+    ids = "id_%s"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", self.ids)
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+
+
 def _posts() -> Any:
     return ServicePost.objects.filter(active=True)
 
@@ -68,7 +78,8 @@ class WishForm(forms.Form):
     )
 
 
-class NeedForm(forms.Form):
+class NeedForm(_Ids, forms.Form):
+    ids = "need_%s"
     kind = forms.ChoiceField(label=_("Kind"), choices=NeedKind.choices, initial=NeedKind.NEED)
     title = forms.CharField(label=_("What is needed"), max_length=120)
     description = forms.CharField(
@@ -94,7 +105,8 @@ class _When(forms.Form):
         return data
 
 
-class TaskForm(_When):
+class TaskForm(_Ids, _When):
+    ids = "task_%s"
     title = forms.CharField(label=_("Task"), max_length=120)
     post = PostChoice(label=_("Service post"), queryset=_posts())
     place = forms.CharField(label=_("Where"), max_length=200)
@@ -133,7 +145,8 @@ class VolunteerForm(_When):
     field_order = ["title", "post", "day", "start", "end", "capacity", "place"]
 
 
-class ProjectForm(forms.Form):
+class ProjectForm(_Ids, forms.Form):
+    ids = "project_%s"
     title = forms.CharField(label=_("Project"), max_length=120)
     goal = forms.CharField(label=_("Goal"), widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}))
     owner = NamedChoice(label=_("Unit in charge"), queryset=Organisation.objects.none())
@@ -165,7 +178,8 @@ class EvaluateForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=1000)
 
 
-class ResourceForm(forms.Form):
+class ResourceForm(_Ids, forms.Form):
+    ids = "resource_%s"
     node = NamedChoice(label=_("Offered to"), queryset=Jurisdiction.objects.none())
     title = forms.CharField(label=_("What the unit offers"), max_length=120)
     capacity = forms.IntegerField(label=_("How much (people, places or sessions)"), min_value=1)
@@ -179,7 +193,8 @@ class ResourceForm(forms.Form):
         self.fields["node"].queryset = nodes
 
 
-class UnitRegisterForm(forms.Form):
+class UnitRegisterForm(_Ids, forms.Form):
+    ids = "unitreg_%s"
     node = NamedChoice(label=_("Register with"), queryset=Jurisdiction.objects.none())
     posts = PostsChoice(
         label=_("Service posts the unit takes"),
@@ -198,5 +213,6 @@ class UnitRegisterForm(forms.Form):
         ).order_by("kind", "code")
 
 
-class RosterForm(forms.Form):
+class RosterForm(_Ids, forms.Form):
+    ids = "roster_%s"
     username = forms.CharField(label=_("Member's account name"), max_length=150)
