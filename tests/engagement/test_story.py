@@ -103,6 +103,9 @@ def test_bikes_at_lunchtime(city, at):
         for reg in regs:
             s.member_evaluate(actor=staff, registration=reg, year=2026, grade="excellent")
         report = unit_report(actor=city.people["bureau-organiser"], unit=bureau, year=2026)
+        for outsider in ("community-a", "member-1", "street-a"):  # only the unit's own organiser reads it
+            with pytest.raises(EngagementDenied):
+                unit_report(actor=city.people[outsider], unit=bureau, year=2026)
     assert [r.name for r in report.rows] == ["党员1", "党员2", "党员3"]
     for row in report.rows:
         assert row.hours == Decimal("3.00")
@@ -228,3 +231,29 @@ def test_a_wish_needs_approval_and_a_case_becomes_volunteer_work(city, at):
     last = Event.objects.filter(case=case).order_by("-seq").first()
     assert last.verb == "case.volunteer_task" and last.after["task_id"] == task.pk
     assert Case.objects.get(pk=case.pk).chain_seq == last.seq
+
+
+def test_the_report_flags_members_who_never_registered(city, at):
+    from chuishao.engagement.models import EngagementPolicy
+
+    bureau = city.orgs["bureau-a"]
+    organiser = city.people["bureau-organiser"]
+    with clock.frozen(at(2026, 3, 2, 9)):
+        for n in (1, 2, 3):
+            s.roster_add(actor=organiser, unit=bureau, person=city.people[f"member-{n}"])
+        s.registration_submit_member(
+            actor=city.people["member-2"], community=city.node(COMMUNITY), unit=bureau, posts=["order"]
+        )
+        with pytest.raises(EngagementDenied):
+            s.roster_add(actor=city.people["community-a"], unit=bureau, person=city.people["member-1"])
+    rows = {r.name: r for r in unit_report(actor=organiser, unit=bureau, year=2026).rows}
+    assert rows["党员1"].never_registered and rows["党员1"].grade == "did_not_serve"
+    assert not rows["党员2"].never_registered and rows["党员2"].registration == "awaiting confirmation"
+    assert rows["党员2"].grade == ""  # not yet evaluated
+    # A city whose rules let an unregistered member be rated "fair" at most.
+    EngagementPolicy.objects.filter(city=city.city).update(unregistered_grade="fair")
+    rows = {r.name: r for r in unit_report(actor=organiser, unit=bureau, year=2026).rows}
+    assert rows["党员1"].grade == "fair"
+    # A quarter before anyone registered: all three were unregistered then.
+    q4_2025 = unit_report(actor=organiser, unit=bureau, year=2025, quarter=4)
+    assert all(r.never_registered for r in q4_2025.rows) and len(q4_2025.rows) == 3

@@ -242,3 +242,12 @@ def test_public_pages_and_english(client, ecity):
     assert client.get(reverse("web:serve_calendar", args=[COMMUNITY])).status_code == 200
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert "Party and community service centres" in client.get(reverse("web:serve_centres")).content.decode()
+
+
+def test_a_unit_organiser_is_sent_to_the_unit_and_sees_no_case_work(client, ecity):
+    c = as_(client, "bureau-organiser")
+    response = c.get("/")
+    assert response.status_code == 302 and response.url == reverse("web:serve_unit_home")
+    page = c.get(response.url).content.decode()
+    assert reverse("web:case_list") not in page and reverse("web:whistle_list") not in page
+    assert c.get(reverse("web:evaluation")).status_code == 404

@@ -120,13 +120,13 @@ def unit_report(*, actor: Any, unit: Organisation, year: int, quarter: int | Non
         .order_by()
     }
     people = roster | set(registrations) | set(points) | set(hours)
-    ever_confirmed = set(
+    # Registered at some time up to the period's end (whatever became of it since), turned down excepted.
+    ever_registered = set(
         Registration.objects.filter(
-            kind=RegistrationKind.MEMBER,
-            person_id__in=people,
-            status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.ENDED],
-            decided_at__isnull=False,
-        ).values_list("person_id", flat=True)
+            kind=RegistrationKind.MEMBER, person_id__in=people, registered_at__date__lte=end
+        )
+        .exclude(status=RegistrationStatus.REJECTED)
+        .values_list("person_id", flat=True)
     )
     grades = dict(
         MemberEvaluation.objects.filter(person_id__in=people, year=year)
@@ -144,7 +144,7 @@ def unit_report(*, actor: Any, unit: Organisation, year: int, quarter: int | Non
     rows = []
     for person_id in people:
         reg = registrations.get(person_id)
-        never = person_id not in ever_confirmed
+        never = person_id not in ever_registered
         grade = grades.get(person_id, "")
         if never:
             grade = min(grade or ceiling, ceiling, key=_GRADE_ORDER.index)

@@ -171,11 +171,10 @@ def registered_members(actor: Any, node: Jurisdiction) -> QuerySet[Registration]
     )
 
 
-def registered_units(actor: Any, node: Jurisdiction) -> QuerySet[Registration]:
+def registered_units(node: Jurisdiction) -> QuerySet[Registration]:
+    """Units confirmed with the community or its street (callers check who may read the community)."""
     return (
-        Registration.objects.filter(
-            managed_q(actor), kind=RegistrationKind.UNIT, status=RegistrationStatus.CONFIRMED
-        )
+        Registration.objects.filter(kind=RegistrationKind.UNIT, status=RegistrationStatus.CONFIRMED)
         .filter(Q(node=node) | Q(node_id=node.street_id))
         .select_related("unit", "party_org", "node")
     )
@@ -190,11 +189,10 @@ def needs_of(actor: Any, node: Jurisdiction) -> QuerySet[Need]:
     )
 
 
-def resources_for(actor: Any, node: Jurisdiction) -> QuerySet[Resource]:
-    """Resources offered to the community or its street; managers of it and the offering units see them."""
-    q = managed_q(actor) | Q(unit_id__in=units_of(actor))
+def resources_for(node: Jurisdiction) -> QuerySet[Resource]:
+    """Resources offered to the community or its street (callers check who may read the community)."""
     return (
-        Resource.objects.filter(q, active=True)
+        Resource.objects.filter(active=True)
         .filter(Q(node=node) | Q(node_id=node.street_id))
         .select_related("unit", "post")
     )

@@ -288,15 +288,6 @@ def registration_end(*, actor: Any, registration: Registration | int, reason: st
     return reg
 
 
-def registration_renew(*, actor: Any, registration: Registration) -> Registration:
-    """Register again where the city asks members to renew every few months (the old one ends)."""
-    if registration.person_id != actor_user_id(actor):
-        raise EngagementDenied(_("This registration is not yours to renew."))
-    return registration_submit_member(
-        actor=actor, community=registration.node, unit=registration.unit, posts=list(registration.posts.all())
-    )
-
-
 def registration_is_current(reg: Registration | None, today: dt.date | None = None) -> bool:
     """Confirmed and not lapsed under the city's re-registration rule."""
     if reg is None or reg.status != RegistrationStatus.CONFIRMED:

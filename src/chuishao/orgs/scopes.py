@@ -44,3 +44,12 @@ def grants_of(actor: Any) -> tuple[Grant, ...]:
 
 def roles_of(actor: Any) -> set[str]:
     return {g.role for g in grants_of(actor)}
+
+
+# Roles that only concern the person themselves or dual reporting: they do not work cases.
+NOT_CASE_STAFF = frozenset({Role.RESIDENT, Role.UNIT_ORGANISER})
+
+
+def works_cases(actor: Any) -> bool:
+    """Whether the actor holds a role that works cases (any but resident and unit organiser)."""
+    return bool(roles_of(actor) - NOT_CASE_STAFF)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 
 from chuishao.orgs.models import Role
-from chuishao.orgs.scopes import grants_of
+from chuishao.orgs.scopes import grants_of, works_cases
 
 register = template.Library()
 
@@ -19,7 +19,7 @@ def role_labels(user) -> list[str]:
 
 @register.simple_tag
 def is_staff_user(user) -> bool:
-    return bool({g.role for g in grants_of(user)} - {Role.RESIDENT})
+    return works_cases(user)
 
 
 @register.filter

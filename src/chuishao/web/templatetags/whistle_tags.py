@@ -6,7 +6,7 @@ from django import template
 
 from chuishao.notify.selectors import unread_count
 from chuishao.orgs.models import Role
-from chuishao.orgs.scopes import grants_of
+from chuishao.orgs.scopes import NOT_CASE_STAFF, grants_of
 
 register = template.Library()
 
@@ -15,7 +15,7 @@ register = template.Library()
 def whistle_nav(user) -> dict[str, bool]:
     """``whistles``: roles that can see whistles (every staff role); ``summons``: department staff."""
     roles = {g.role for g in grants_of(user)}
-    return {"whistles": bool(roles - {Role.RESIDENT}), "summons": Role.DEPARTMENT_STAFF in roles}
+    return {"whistles": bool(roles - NOT_CASE_STAFF), "summons": Role.DEPARTMENT_STAFF in roles}
 
 
 @register.simple_tag

@@ -7,14 +7,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from chuishao.orgs.models import Role
-from chuishao.orgs.scopes import roles_of
+from chuishao.orgs.scopes import roles_of, works_cases
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "web/landing.html")
-    if roles_of(request.user) - {Role.RESIDENT}:
+    if works_cases(request.user):
         return redirect("web:case_list")
+    if Role.UNIT_ORGANISER in roles_of(request.user):
+        return redirect("web:serve_unit_home")
     return redirect("web:my_reports")
 
 

@@ -23,8 +23,7 @@ from chuishao.cases.services.engine import allowed_actions
 from chuishao.cases.services.oversight import CHASERS, SUPERVISORS
 from chuishao.cases.transitions import TABLE
 from chuishao.engagement.services import task_from_case_allowed
-from chuishao.orgs.models import Role
-from chuishao.orgs.scopes import roles_of
+from chuishao.orgs.scopes import works_cases
 from chuishao.web.forms import ACTION_FORMS, CaseFilterForm, OversightForm
 from chuishao.web.presenters import ACTION_WORDS, timeline
 from chuishao.web.reads import jurisdictions_by_code, major_categories, nodes_in_reach
@@ -82,7 +81,7 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
         "deadline": deadline_colour(case, clock.now()),
         "media": list(CaseMedia.objects.filter(case_id=case.pk).order_by("created_at")),
         # People without a staff role (a resident opening their own case) see offices, not names.
-        "steps": timeline(events, case, public=not roles_of(request.user) - {Role.RESIDENT}),
+        "steps": timeline(events, case, public=not works_cases(request.user)),
         "nearby": jurisdictions_by_code(list(case.nearby_jurisdictions or [])),
         "action_forms": forms,
         "whistles": whistles,

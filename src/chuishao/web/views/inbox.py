@@ -16,7 +16,7 @@ from chuishao.evaluation.exports import export
 from chuishao.evaluation.selectors import evaluation_city, indicators
 from chuishao.notify.selectors import notifications_for
 from chuishao.notify.services.inbox import notification_mark_read
-from chuishao.orgs.scopes import grants_of
+from chuishao.orgs.scopes import works_cases
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -41,7 +41,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 @login_required
 def evaluation_page(request: HttpRequest) -> HttpResponse:
     """Three rates, composite, grade and rank per unit and month; the same rows as CSV or XLSX."""
-    if not any(g.role != "resident" for g in grants_of(request.user)):
+    if not works_cases(request.user):
         raise Http404
     unit_kind = request.GET.get("unit", "street")
     if unit_kind not in UNIT_KINDS:

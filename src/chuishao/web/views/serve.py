@@ -217,8 +217,8 @@ def community_page(
     node = _community(request, code)
     forms = forms or {}
     year = _year(request)
-    units = Organisation.objects.filter(pk__in=sel.registered_units(request.user, node).values("unit_id"))
-    resources = sel.resources_for(request.user, node)
+    units = Organisation.objects.filter(pk__in=sel.registered_units(node).values("unit_id"))
+    resources = sel.resources_for(node)
     members = list(sel.registered_members(request.user, node))
     grades = {
         e.person_id: e
@@ -232,7 +232,7 @@ def community_page(
         "year": year,
         "pending": sel.pending_registrations(request.user, node),
         "members": [(m, grades.get(m.person_id)) for m in members],
-        "units": sel.registered_units(request.user, node),
+        "units": sel.registered_units(node),
         "needs": sel.needs_of(request.user, node),
         "resources": resources,
         "projects": sel.projects_of(request.user, node),
@@ -276,10 +276,8 @@ def community_post(request: HttpRequest, code: str, what: str) -> HttpResponse:
                 need=d["need"], centre=d["centre"],
             ), _("The task is issued; registered members can claim it."))  # fmt: skip
     elif what == "project":
-        units = Organisation.objects.filter(pk__in=sel.registered_units(request.user, node).values("unit_id"))
-        form = f.ProjectForm(
-            request.POST, node=node, units=units, resources=sel.resources_for(request.user, node)
-        )
+        units = Organisation.objects.filter(pk__in=sel.registered_units(node).values("unit_id"))
+        form = f.ProjectForm(request.POST, node=node, units=units, resources=sel.resources_for(node))
         if form.is_valid():
             d = form.cleaned_data
             return _try(request, form, node, "project", lambda: svc.project_create(

@@ -29,8 +29,8 @@ from chuishao.cases.services.engine import allowed_actions
 from chuishao.cases.services.oversight import CHASERS, SUPERVISORS
 from chuishao.events.models import Event
 from chuishao.geo.models import Jurisdiction
-from chuishao.orgs.models import Organisation, Role
-from chuishao.orgs.scopes import roles_of
+from chuishao.orgs.models import Organisation
+from chuishao.orgs.scopes import works_cases
 
 # What of an event's ``after`` each audience gets (ids of organisations, nodes and media; no people).
 STAFF_DATA = {
@@ -144,7 +144,7 @@ def case_detail(case: Case, *, actor: Any, request: Any) -> dict[str, Any]:
         .order_by("id")
     )
     media = CaseMedia.objects.filter(case_id=case.pk).order_by("created_at", "id")
-    public = not (roles_of(actor) - {Role.RESIDENT})
+    public = not works_cases(actor)
     duplicate_number = (
         cases_visible_to(actor).filter(pk=case.duplicate_of_id).values_list("number", flat=True).first()
         if case.duplicate_of_id
