@@ -251,3 +251,60 @@ def test_a_unit_organiser_is_sent_to_the_unit_and_sees_no_case_work(client, ecit
     page = c.get(response.url).content.decode()
     assert reverse("web:case_list") not in page and reverse("web:whistle_list") not in page
     assert c.get(reverse("web:evaluation")).status_code == 404
+
+
+def _season(ecity, members: int) -> None:
+    """``members`` confirmed members, each with a confirmed service, a checked-out one and a wish."""
+    from chuishao.engagement import services as svc
+    from chuishao.orgs.services import membership_grant, person_create
+
+    community = ecity.node(COMMUNITY)
+    staff = ecity.people["community-a"]
+    post = ServicePost.objects.get(code="order")
+    with clock.frozen(at(2026, 3, 2, 9)):
+        task = svc.task_create(
+            actor=staff, node=community, title="巡逻", post=post, starts_at=at(2026, 3, 3, 9),
+            ends_at=at(2026, 3, 3, 11), capacity=50, place="北门",
+        )  # fmt: skip
+        later = svc.task_create(
+            actor=staff, node=community, title="敬老", post=post, starts_at=at(2026, 3, 4, 9),
+            ends_at=at(2026, 3, 4, 11), capacity=50, place="驿站",
+        )  # fmt: skip
+    for n in range(members):
+        name = f"m{members}-{n}"
+        person = person_create(actor=staff, username=name, password=PASSWORD, display_name=name)
+        membership_grant(actor=staff, person=person, role="resident")
+        with clock.frozen(at(2026, 3, 2, 9)):
+            reg = svc.registration_submit_member(
+                actor=person, community=community, unit=ecity.orgs["bureau-a"], posts=[post]
+            )
+            svc.registration_decide(actor=staff, registration=reg, accept=True)
+            svc.need_post(actor=person, node=community, title=f"心愿{n}")
+            claims = [svc.claim_task(actor=person, task=t) for t in (task, later)]
+        for claim, day in zip(claims, (3, 4), strict=True):
+            with clock.frozen(at(2026, 3, day, 9)):
+                svc.claim_check_in(actor=person, claim=claim)
+            with clock.frozen(at(2026, 3, day, 11)):
+                svc.claim_check_out(actor=person, claim=claim)
+        with clock.frozen(at(2026, 3, 3, 12)):
+            svc.claim_confirm(actor=staff, claim=claims[0])
+
+
+@pytest.mark.parametrize(("who", "url"), [
+    ("community-a", "/serve/community/110901001001/?year=2026"),
+    ("bureau-organiser", "/serve/unit/?year=2026"),
+    ("bureau-organiser", "/serve/unit/{unit}/report/?year=2026"),
+])  # fmt: skip
+def test_pages_read_a_bounded_number_of_queries(client, ecity, who, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = url.format(unit=ecity.orgs["bureau-a"].pk)
+    counts = []
+    for members in (2, 6):
+        _season(ecity, members)
+        c = as_(client, who)
+        with clock.frozen(at(2026, 3, 5, 9)), CaptureQueriesContext(connection) as queries:
+            assert c.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
