@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Organisation
@@ -144,7 +145,7 @@ class NeedStatus(models.TextChoices):
     PROPOSED = "proposed", _("awaiting approval")
     OPEN = "open", _("open")
     DONE = "done", _("met")
-    DECLINED = "declined", _("declined")
+    DECLINED = "declined", pgettext_lazy("a wish or need", "declined")
 
 
 class Need(models.Model):
@@ -244,7 +245,7 @@ class ServiceCentre(models.Model):
 class TaskStatus(models.TextChoices):
     OPEN = "open", _("open")
     DONE = "done", _("done")
-    CANCELLED = "cancelled", _("cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("a volunteer task", "cancelled")
 
 
 class Task(models.Model):
@@ -300,7 +301,7 @@ class Task(models.Model):
 class ClaimStatus(models.TextChoices):
     CLAIMED = "claimed", _("signed up")
     WITHDRAWN = "withdrawn", _("withdrawn")
-    CHECKED_IN = "checked_in", _("on site")
+    CHECKED_IN = "checked_in", pgettext_lazy("a volunteer", "on site")
     CHECKED_OUT = "checked_out", _("awaiting confirmation")
     CONFIRMED = "confirmed", _("service confirmed")
     NOT_SERVED = "not_served", _("did not serve")
