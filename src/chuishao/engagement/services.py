@@ -104,6 +104,24 @@ def _text(value: str, what: str, limit: int) -> str:
     return value
 
 
+# What "not found" says, by the model looked for.
+NOT_FOUND = {
+    Registration: lambda: _("No such registration."),
+    Need: lambda: _("No such need."),
+    Task: lambda: _("No such task."),
+    Claim: lambda: _("No such service record."),
+}
+
+
+def _locked(model: Any, obj: Any, *related: str) -> Any:
+    """The row of ``obj`` (an instance or a primary key) locked for this transaction, or not found."""
+    pk = obj.pk if isinstance(obj, model) else obj
+    row = model.objects.select_for_update().filter(pk=pk).select_related(*related).first()
+    if row is None:
+        raise EngagementNotFound(NOT_FOUND[model]())
+    return row
+
+
 def policy_of(node: Jurisdiction) -> EngagementPolicy | None:
     return EngagementPolicy.objects.filter(city_id=node.city_id or node.pk).first()
 
@@ -236,10 +254,7 @@ def registration_decide(
     *, actor: Any, registration: Registration | int, accept: bool, note: str = ""
 ) -> Registration:
     """The community (or a level above) confirms a registration or turns it down with a reason."""
-    pk = registration.pk if isinstance(registration, Registration) else registration
-    reg = Registration.objects.select_for_update().filter(pk=pk).select_related("node").first()
-    if reg is None:
-        raise EngagementNotFound(_("No such registration."))
+    reg = _locked(Registration, registration, "node")
     _require_manager(actor, reg.node)
     if reg.status != RegistrationStatus.PENDING:
         raise EngagementConflict(_("This registration has already been decided."))
@@ -266,10 +281,7 @@ def registration_decide(
 @transaction.atomic
 def registration_end(*, actor: Any, registration: Registration | int, reason: str) -> Registration:
     """The member (or the community) ends a registration; its service history stays."""
-    pk = registration.pk if isinstance(registration, Registration) else registration
-    reg = Registration.objects.select_for_update().filter(pk=pk).select_related("node").first()
-    if reg is None:
-        raise EngagementNotFound(_("No such registration."))
+    reg = _locked(Registration, registration, "node")
     own = reg.person_id is not None and reg.person_id == actor_user_id(actor)
     if not (own or manages(actor, reg.node) or organises(actor, reg.unit_id)):
         raise EngagementDenied(_("This registration is not yours to end."))
@@ -355,10 +367,7 @@ def need_post(
 @transaction.atomic
 def need_decide(*, actor: Any, need: Need | int, approve: bool, note: str = "") -> Need:
     """The community approves a small wish onto its needs list, or declines it with a reason."""
-    pk = need.pk if isinstance(need, Need) else need
-    row = Need.objects.select_for_update().filter(pk=pk).select_related("node").first()
-    if row is None:
-        raise EngagementNotFound(_("No such need."))
+    row = _locked(Need, need, "node")
     _require_manager(actor, row.node)
     if row.status != NeedStatus.PROPOSED:
         raise EngagementConflict(_("This wish has already been decided."))
@@ -380,10 +389,7 @@ def need_decide(*, actor: Any, need: Need | int, approve: bool, note: str = "") 
 
 @transaction.atomic
 def need_close(*, actor: Any, need: Need | int, note: str = "") -> Need:
-    pk = need.pk if isinstance(need, Need) else need
-    row = Need.objects.select_for_update().filter(pk=pk).select_related("node").first()
-    if row is None:
-        raise EngagementNotFound(_("No such need."))
+    row = _locked(Need, need, "node")
     _require_manager(actor, row.node)
     if row.status != NeedStatus.OPEN:
         raise EngagementConflict(_("Only an open need can be marked as met."))
@@ -615,10 +621,7 @@ def task_from_case(
 
 @transaction.atomic
 def task_cancel(*, actor: Any, task: Task | int, reason: str) -> Task:
-    pk = task.pk if isinstance(task, Task) else task
-    row = Task.objects.select_for_update().filter(pk=pk).select_related("node").first()
-    if row is None:
-        raise EngagementNotFound(_("No such task."))
+    row = _locked(Task, task, "node")
     _require_manager(actor, row.node)
     if row.status != TaskStatus.OPEN:
         raise EngagementConflict(_("This task is no longer open."))
@@ -639,11 +642,8 @@ def task_cancel(*, actor: Any, task: Task | int, reason: str) -> Task:
 def claim_task(*, actor: Any, task: Task | int) -> Claim:
     """A registered member takes a place on a task; the last place goes to exactly one of them."""
     person_id = _person(actor)
-    pk = task.pk if isinstance(task, Task) else task
     with transaction.atomic():
-        row = Task.objects.select_for_update().filter(pk=pk).select_related("node").first()
-        if row is None:
-            raise EngagementNotFound(_("No such task."))
+        row = _locked(Task, task, "node")
         reg = open_registration(person_id)
         if not registration_is_current(reg):
             raise EngagementDenied(_("Register with your community, and be confirmed, before taking tasks."))
@@ -753,16 +753,8 @@ def claim_confirm(
     *, actor: Any, claim: Claim | int, hours: Decimal | float | str | None = None, note: str = ""
 ) -> Claim:
     """The organiser confirms the service (hours as checked, or as corrected) and points are awarded."""
-    pk = claim.pk if isinstance(claim, Claim) else claim
     with transaction.atomic():
-        row = (
-            Claim.objects.select_for_update()
-            .filter(pk=pk)
-            .select_related("task", "task__node", "task__post", "registration")
-            .first()
-        )
-        if row is None:
-            raise EngagementNotFound(_("No such service record."))
+        row = _locked(Claim, claim, "task", "task__node", "task__post", "registration")
         _require_manager(actor, row.task.node)
         if row.status not in (ClaimStatus.CLAIMED, ClaimStatus.CHECKED_IN, ClaimStatus.CHECKED_OUT):
             raise EngagementConflict(_("This service record has already been decided."))
@@ -798,10 +790,7 @@ def claim_confirm(
 
 @transaction.atomic
 def claim_not_served(*, actor: Any, claim: Claim | int, reason: str) -> Claim:
-    pk = claim.pk if isinstance(claim, Claim) else claim
-    row = Claim.objects.select_for_update().filter(pk=pk).select_related("task", "task__node").first()
-    if row is None:
-        raise EngagementNotFound(_("No such service record."))
+    row = _locked(Claim, claim, "task", "task__node")
     _require_manager(actor, row.task.node)
     if row.status not in (ClaimStatus.CLAIMED, ClaimStatus.CHECKED_IN, ClaimStatus.CHECKED_OUT):
         raise EngagementConflict(_("This service record has already been decided."))
