@@ -17,14 +17,15 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-# Leaflet and htmx come from npm and are served from our own static files (the pages work offline).
+# Leaflet, htmx and ECharts come from npm and are served from our own static files (the pages work offline).
 assets: $(VENDOR)/.installed
 
 $(VENDOR)/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	@mkdir -p $(VENDOR)/leaflet $(VENDOR)/htmx
+	@mkdir -p $(VENDOR)/leaflet $(VENDOR)/htmx $(VENDOR)/echarts
 	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images $(VENDOR)/leaflet/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
 	@touch $@
 
 migrate: setup

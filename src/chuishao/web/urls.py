@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chuishao.web.views import accounts, cases, inbox, public, serve, whistles
+from chuishao.web.views import accounts, cases, dashboard, inbox, public, serve, whistles
 
 app_name = "web"
 urlpatterns = [
@@ -31,6 +31,7 @@ urlpatterns = [
     path("notifications/", inbox.notifications_page, name="notifications"),
     path("notifications/read/", inbox.notifications_read, name="notifications_read"),
     path("evaluation/", inbox.evaluation_page, name="evaluation"),
+    path("dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("cases/<int:pk>/volunteer/", serve.case_volunteer_page, name="case_volunteer"),
     path("serve/", serve.member_page, name="serve"),
     path("serve/register/", serve.member_register, name="serve_register"),

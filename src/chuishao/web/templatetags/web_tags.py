@@ -28,6 +28,19 @@ def get_item(mapping, key):
 
 
 @register.filter
+def get_rate(mapping, key):
+    """A value of a mapping, or None when it has none (a rate without a denominator)."""
+    return (mapping or {}).get(key)
+
+
+@register.simple_tag
+def has_dashboard(user) -> bool:
+    from chuishao.web.dashboard import DASHBOARD_ROLES
+
+    return any(g.role in DASHBOARD_ROLES and g.node_id for g in grants_of(user))
+
+
+@register.filter
 def local(item, field: str = "name") -> str:
     """A catalogue text in the page's language: ``name_en``/``label_en`` in English when present."""
     from django.utils.translation import get_language
