@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chuishao.web.views import accounts, cases, dashboard, inbox, public, serve, whistles
+from chuishao.web.views import accounts, cases, dashboard, grid, inbox, public, serve, whistles
 
 app_name = "web"
 urlpatterns = [
@@ -32,6 +32,7 @@ urlpatterns = [
     path("notifications/read/", inbox.notifications_read, name="notifications_read"),
     path("evaluation/", inbox.evaluation_page, name="evaluation"),
     path("dashboard/", dashboard.dashboard_page, name="dashboard"),
+    path("grid/", grid.grid_page, name="grid"),
     path("cases/<int:pk>/volunteer/", serve.case_volunteer_page, name="case_volunteer"),
     path("serve/", serve.member_page, name="serve"),
     path("serve/register/", serve.member_register, name="serve_register"),

@@ -34,6 +34,11 @@ def get_rate(mapping, key):
 
 
 @register.simple_tag
+def has_grid(user) -> bool:
+    return any(g.role == Role.GRID_WORKER and g.node_id for g in grants_of(user))
+
+
+@register.simple_tag
 def has_dashboard(user) -> bool:
     from chuishao.web.dashboard import DASHBOARD_ROLES
 

@@ -13,6 +13,9 @@ from chuishao.orgs.scopes import roles_of, works_cases
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "web/landing.html")
+    roles = roles_of(request.user)
+    if roles == {Role.GRID_WORKER} or roles == {Role.GRID_WORKER, Role.RESIDENT}:
+        return redirect("web:grid")
     if works_cases(request.user):
         return redirect("web:case_list")
     if Role.UNIT_ORGANISER in roles_of(request.user):

@@ -22,6 +22,8 @@ from chuishao.cases.selectors import case_duplicates_nearby, case_get_by_token, 
 from chuishao.cases.services import case_rate, case_report
 from chuishao.catalog.models import QuestionType
 from chuishao.catalog.selectors import CatalogError, category_get, category_questions
+from chuishao.orgs.models import Role
+from chuishao.orgs.scopes import roles_of
 from chuishao.web.forms import RateForm, ReportForm
 from chuishao.web.presenters import timeline
 from chuishao.web.reads import categories_grouped, grid_features
@@ -32,8 +34,17 @@ def follow_url(case: Case) -> str:
     return reverse("web:follow", kwargs={"number": case.number, "token": case.follow_token})
 
 
+PATROL_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF})
+
+
+def _on_patrol(request: HttpRequest, asked: str | None) -> bool:
+    """A grid worker (or community staff) reporting on the spot: the case starts verified (巡查上报)."""
+    return asked == "1" and bool(roles_of(request.user) & PATROL_ROLES)
+
+
 def _report_page(request: HttpRequest, form: ReportForm, error: str = "", status: int = 200) -> HttpResponse:
     context = {
+        "patrol": _on_patrol(request, request.GET.get("patrol") or request.POST.get("patrol")),
         "form": form,
         "groups": categories_grouped(),
         "error": error,
@@ -73,10 +84,11 @@ def report(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _report_page(request, form, _("Please correct the fields marked below."), status=400)
     d = form.cleaned_data
+    patrol = _on_patrol(request, request.POST.get("patrol"))
     try:
         case = case_report(
             actor=request.user,
-            source=Source.RESIDENT_WEB,
+            source=Source.GRID_PATROL if patrol else Source.RESIDENT_WEB,
             category=d["category"],
             description=d["description"],
             lat=d["lat"].strip() or None,
@@ -92,6 +104,9 @@ def report(request: HttpRequest) -> HttpResponse:
         )
     except CaseError as exc:
         return _report_page(request, form, exc.message, status=400)
+    if patrol:
+        messages.success(request, _("Case %(number)s is filed from your patrol.") % {"number": case.number})
+        return redirect("web:case_detail", pk=case.pk)
     return redirect(f"{follow_url(case)}?{urlencode({'new': 1})}")
 
 

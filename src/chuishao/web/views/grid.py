@@ -1,0 +1,62 @@
+"""The grid worker's workspace (phone-first): my grid on a map with its open cases, what waits for me
+(public reports to verify on site, finished work to check), and reporting on the spot."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from chuishao import clock
+from chuishao.cases.models import PUBLIC_SOURCES, Status
+from chuishao.cases.presenting import deadline_colour
+from chuishao.cases.selectors import case_list
+from chuishao.geo.models import Jurisdiction
+from chuishao.orgs.models import Role
+from chuishao.orgs.scopes import grants_of
+
+LIMIT = 50
+
+
+@login_required
+def grid_page(request: HttpRequest) -> HttpResponse:
+    ids = [g.node_id for g in grants_of(request.user) if g.role == Role.GRID_WORKER and g.node_id]
+    grids = list(Jurisdiction.objects.filter(pk__in=ids).order_by("code"))
+    if not grids:
+        raise Http404
+    code = request.GET.get("grid")
+    grid = next((g for g in grids if g.code == code), None) if code else grids[0]
+    if grid is None:
+        raise Http404
+    cases = case_list(actor=request.user, node_id=grid.pk, open_only=True)
+    now = clock.now()
+    open_cases = list(cases[: LIMIT * 2])
+    to_verify = [c for c in open_cases if c.status == Status.REPORTED and c.source in PUBLIC_SOURCES][:LIMIT]
+    to_check = [c for c in open_cases if c.status == Status.HANDLED][:LIMIT]
+    points = [
+        {
+            "lat": c.lat,
+            "lng": c.lng,
+            "number": c.number,
+            "url": reverse("web:case_detail", args=[c.pk]),
+            "status": c.get_status_display(),
+        }
+        for c in open_cases
+        if c.lat is not None
+    ]
+    return render(
+        request,
+        "web/grid.html",
+        {
+            "grid": grid,
+            "grids": grids,
+            "to_verify": [(c, deadline_colour(c, now)) for c in to_verify],
+            "to_check": [(c, deadline_colour(c, now)) for c in to_check],
+            "open_rows": [(c, deadline_colour(c, now)) for c in open_cases[:LIMIT]],
+            "open_count": cases.count(),
+            "map_data": {"grid": grid.boundary, "cases": points},
+            "title": _("My grid"),
+        },
+    )
