@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import zoneinfo
 
 import pytest
@@ -235,3 +236,21 @@ def test_points_outside_the_city_are_refused_when_the_city_says_so(city, report,
     settings.CHUISHAO_OUTSIDE_POINTS = "accept"
     case = report(lat=10.0, lng=10.0)
     assert case.outside_grids and case.grid_id is None and case.city_id == city.city.pk
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF"])
+def test_a_photo_is_stored_re_encoded_never_as_uploaded(city, report, fmt):
+    """Bytes behind the image (here an HTML page, as in a polyglot file) never reach storage."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from tests.factories import photo
+
+    clean = photo(f"p.{fmt.lower()}", fmt)
+    hidden = b"<html><script>alert(1)</script></html>"
+    tampered = SimpleUploadedFile(clean.name, clean.read() + hidden, content_type=clean.content_type)
+    case = report(media=[tampered])
+    stored = case.media.get().file.read()
+    assert hidden not in stored
+    with Image.open(io.BytesIO(stored)) as img:
+        assert img.format == fmt and img.size == (8, 6)

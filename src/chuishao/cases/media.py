@@ -1,7 +1,8 @@
 """What a case accepts as photos: the same limits for a report, handling evidence and a check.
 
 Every file is opened with Pillow: the declared type must match what the bytes are, and the image must
-decode. A photo's GPS position (EXIF) is removed unless the reporter allowed it to be kept.
+decode. What is stored is the image saved afresh from its pixels, never the uploaded bytes; a photo's
+GPS position (EXIF) is removed unless the reporter allowed it to be kept.
 """
 
 from __future__ import annotations
@@ -54,17 +55,25 @@ def _image_format(data: bytes, name: str) -> str:
     return fmt
 
 
-def _without_location(data: bytes, fmt: str, name: str) -> bytes | None:
-    """The image re-saved without its GPS tags, or None when it has none."""
+def _reencoded(data: bytes, fmt: str, *, keep_location: bool) -> bytes:
+    """The image decoded and saved afresh, so only pixels and EXIF reach storage: whatever else a file
+    carries (trailing bytes, scripts in comments, a second format hidden behind the first) is left
+    behind. The GPS position goes too unless the reporter keeps it. JPEG keeps its quantisation and
+    subsampling, so the re-save loses nothing visible."""
     with Image.open(io.BytesIO(data)) as img:
         exif = img.getexif()
-        if GPS_IFD not in exif:
-            return None
-        del exif[GPS_IFD]
-        out = io.BytesIO()
-        options: dict[str, Any] = {"exif": exif.tobytes()}
+        if not keep_location and GPS_IFD in exif:
+            del exif[GPS_IFD]
+        options: dict[str, Any] = {}
         if fmt == "JPEG":
-            options["quality"] = "keep"  # the same quantisation: no visible loss from the re-save
+            options = {"quality": "keep", "subsampling": "keep", "exif": exif.tobytes()}
+        elif fmt == "WEBP":
+            options = {"quality": 90, "exif": exif.tobytes()}
+        elif fmt == "PNG" and len(exif):
+            options = {"exif": exif.tobytes()}
+        elif fmt == "GIF":
+            options = {"save_all": True}
+        out = io.BytesIO()
         img.save(out, format=fmt, **options)
         return out.getvalue()
 
@@ -90,6 +99,6 @@ def check_media(files: list[Any], *, keep_location: bool = False) -> list[Any]:
                 _("%(name)s says it is %(said)s but is %(is)s.")
                 % {"name": name, "said": content_type, "is": FORMATS[fmt]}
             )
-        stripped = None if keep_location else _without_location(data, fmt, name)
-        checked.append(f if stripped is None else SimpleUploadedFile(name, stripped, content_type))
+        clean = _reencoded(data, fmt, keep_location=keep_location)
+        checked.append(SimpleUploadedFile(name, clean, content_type))
     return checked
