@@ -282,3 +282,32 @@ def test_command_rejects_unreadable_files(tmp_path, content, message):
         path.write_text(content, encoding="utf-8")
     with pytest.raises(CommandError, match=message):
         call_command("import_geo", str(path))
+
+
+def test_the_admin_upload_runs_the_same_validation_and_import(client, db):
+    """An administrator imports boundaries from the admin: a bad file writes nothing and says why."""
+    import json as _json
+
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from chuishao.geo.models import Jurisdiction
+    from tests.factories import small_city_geojson
+
+    admin = get_user_model().objects.create_superuser("geo-admin", password="x-Secret-2026")
+    client.force_login(admin)
+    url = "/admin/geo/jurisdiction/upload/"
+    good = _json.dumps(small_city_geojson()).encode()
+    broken = small_city_geojson()
+    broken["features"][3]["properties"]["parent"] = "999999"
+
+    def upload(raw: bytes, **extra):
+        return client.post(url, {"file": SimpleUploadedFile("city.geojson", raw), **extra})
+
+    page = upload(b"{not json")
+    assert page.status_code == 200 and "not valid JSON" in page.content.decode()
+    page = upload(_json.dumps(broken).encode())
+    assert "999999" in page.content.decode() and Jurisdiction.objects.count() == 0
+    assert upload(good, dry_run="on").status_code == 302 and Jurisdiction.objects.count() == 0
+    assert upload(good).status_code == 302
+    assert Jurisdiction.objects.count() == len(small_city_geojson()["features"])

@@ -20,6 +20,12 @@ class GeoError(Exception):
     code = "geo.error"
 
 
+class GeoFileError(GeoError):
+    """A file that is not a GeoJSON FeatureCollection at all (before any feature is looked at)."""
+
+    code = "geo.file_invalid"
+
+
 class GeoImportError(GeoError):
     """A boundary file that cannot be imported; nothing was written."""
 

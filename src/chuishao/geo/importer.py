@@ -14,6 +14,7 @@ projection around the file's features), so tolerances mean the same everywhere.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from shapely.geometry.base import BaseGeometry
 
 from chuishao import clock
 from chuishao.events.services import event_append
-from chuishao.geo.errors import GeoImportError, Problem
+from chuishao.geo.errors import GeoFileError, GeoImportError, Problem
 from chuishao.geo.models import DEPTH, PARENT_KIND, Complex, GeoRevision, Jurisdiction, Kind
 from chuishao.geo.projection import (
     POLYGONAL_TYPES,
@@ -458,6 +459,19 @@ def _feature_order(problem: Problem, features: list[Feature]) -> int:
         if f.code == problem.code:
             return f.index
     return -1
+
+
+def parse_geojson(raw: bytes) -> dict:
+    """The FeatureCollection in ``raw`` (UTF-8 JSON), or ``GeoFileError`` saying what is wrong."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise GeoFileError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise GeoFileError(f"not valid JSON ({exc})") from exc
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise GeoFileError("not a GeoJSON FeatureCollection")
+    return data
 
 
 @transaction.atomic

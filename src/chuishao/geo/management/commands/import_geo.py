@@ -4,7 +4,6 @@ An interface only: it reads the file, calls ``geo_import`` (or only validates, w
 and prints every problem as ``CODE: message`` or a summary per kind.
 """
 
-import json
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -12,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from chuishao.actors import SYSTEM
-from chuishao.geo.errors import GeoImportError, Problem
-from chuishao.geo.importer import geo_import, validate_feature_collection
+from chuishao.geo.errors import GeoFileError, GeoImportError, Problem
+from chuishao.geo.importer import geo_import, parse_geojson, validate_feature_collection
 
 
 class Command(BaseCommand):
@@ -34,15 +33,13 @@ class Command(BaseCommand):
             except get_user_model().DoesNotExist as exc:
                 raise CommandError(f"no user {by!r}") from exc
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
+            data = parse_geojson(file.read_bytes())
         except FileNotFoundError as exc:
             raise CommandError(f"{file}: no such file") from exc
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             raise CommandError(f"{file}: cannot read ({exc})") from exc
-        except json.JSONDecodeError as exc:
-            raise CommandError(f"{file}: not valid JSON ({exc})") from exc
-        if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-            raise CommandError(f"{file}: not a GeoJSON FeatureCollection")
+        except GeoFileError as exc:
+            raise CommandError(f"{file}: {exc}") from exc
         features = data.get("features") if isinstance(data.get("features"), list) else []
 
         if dry_run:
