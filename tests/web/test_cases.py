@@ -221,3 +221,35 @@ def test_follow_page_shows_oversight_without_its_notes(client, login, report, ci
     staff = login("street-a").get(reverse("web:case_detail", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="en")
     text = staff.content.decode()
     assert "内部催办" in text and "reminder 1" in text
+
+
+def test_the_desk_shows_its_query_on_a_map(login, report):
+    mine = report()
+    other = report(grid="110902001001001")
+    page = login("street-a").get("/cases/?view=map&open_only=on")
+    assert page.status_code == 200
+    numbers = {p["number"] for p in page.context["map_points"]}
+    assert numbers == {mine.number} and other.number not in numbers  # the street's own, as in the list
+
+
+def test_bulk_actions_act_case_by_case_and_say_what_was_refused(login, city, report):
+    from chuishao.cases.models import Case
+
+    first, second = report(), report()
+    outside = report(grid="110902001001001")  # street B's: street A may not file it
+    client = login("street-a")
+    response = client.post(
+        "/cases/bulk/", {"bulk": "file", "ids": [first.pk, second.pk, outside.pk], "back": "open_only=on"}
+    )
+    assert response.status_code == 302 and response.url == "/cases/?open_only=on"
+    statuses = dict(Case.objects.values_list("pk", "status"))
+    assert statuses[first.pk] == statuses[second.pk] == "filed"
+    assert statuses[outside.pk] == "reported"  # not visible to street A, so not touched
+    second.refresh_from_db()
+    Case.objects.filter(pk=second.pk).update(suggested_org=None)
+    client.post("/cases/bulk/", {"bulk": "dispatch_suggested", "ids": [first.pk, second.pk]})
+    page = client.get("/cases/")
+    text = " ".join(str(m) for m in page.context["messages"])
+    assert Case.objects.get(pk=first.pk).status == "dispatched"
+    assert Case.objects.get(pk=second.pk).status == "filed" and second.number in text
+    assert client.post("/cases/bulk/", {"bulk": "delete", "ids": [first.pk]}).status_code == 302

@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", accounts.LogoutView.as_view(), name="logout"),
     path("cases/", cases.case_list_page, name="case_list"),
+    path("cases/bulk/", cases.case_bulk_page, name="case_bulk"),
     path("cases/<int:pk>/", cases.case_page, name="case_detail"),
     path("cases/<int:pk>/act/<slug:action>/", cases.case_act_page, name="case_act"),
     path("cases/<int:pk>/oversee/<slug:action>/", cases.case_oversee_page, name="case_oversee"),

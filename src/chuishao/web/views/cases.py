@@ -8,16 +8,17 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from chuishao import clock
-from chuishao.cases.errors import CaseError
+from chuishao.cases.errors import CaseError, CaseInvalid
 from chuishao.cases.models import CaseMedia
 from chuishao.cases.presenting import deadline_colour
 from chuishao.cases.scopes import acting_grant
-from chuishao.cases.selectors import case_get, case_list, case_timeline, reporter_contact
+from chuishao.cases.selectors import case_get, case_list, case_timeline, cases_visible_to, reporter_contact
 from chuishao.cases.services import case_act, case_chase, case_supervise
 from chuishao.cases.services.engine import allowed_actions
 from chuishao.cases.services.oversight import CHASERS, SUPERVISORS
@@ -45,11 +46,82 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
     rows = [(case, deadline_colour(case, now)) for case in page]
     params = request.GET.copy()
     params.pop("page", None)
+    as_map = params.pop("view", None) == ["map"]
+    points = None
+    if as_map:
+        # The same query on the map, newest first, as far as a map can usefully show.
+        points = [
+            {
+                "lat": lat,
+                "lng": lng,
+                "number": number,
+                "url": reverse("web:case_detail", args=[pk]),
+                "status": s,
+            }
+            for pk, number, lat, lng, s in cases.filter(lat__isnull=False).values_list(
+                "pk", "number", "lat", "lng", "status"
+            )[:MAP_LIMIT]
+        ]
     return render(
         request,
         "web/case_list.html",
-        {"form": form, "page": page, "rows": rows, "querystring": params.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "querystring": params.urlencode(),
+            "map_points": points,
+            "map_limit": MAP_LIMIT,
+            "bulk_actions": [(a, BULK_WORDS[a]) for a in BULK_ACTIONS],
+        },
     )
+
+
+# Actions safe to take on many cases at once: each still goes through its own service call, checks and
+# event; a case the actor may not act on is refused on its own and the others go ahead.
+BULK_ACTIONS = ("file", "dispatch_suggested", "accept", "start")
+BULK_WORDS = {
+    "file": gettext_lazy("file"),
+    "dispatch_suggested": gettext_lazy("dispatch to the suggested organisation"),
+    "accept": gettext_lazy("sign for the case"),
+    "start": gettext_lazy("start work"),
+}
+MAP_LIMIT = 1000
+BULK_LIMIT = 100
+
+
+@login_required
+@require_POST
+def case_bulk_page(request: HttpRequest) -> HttpResponse:
+    """Take one safe action on the ticked cases; say which were done and why the others were not."""
+    action = request.POST.get("bulk", "")
+    back = reverse("web:case_list") + (f"?{request.POST['back']}" if request.POST.get("back") else "")
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:BULK_LIMIT]
+    if action not in BULK_ACTIONS or not ids:
+        messages.error(request, _("Tick one or more cases and choose what to do."))
+        return redirect(back)
+    done: list[str] = []
+    refused: list[str] = []
+    for case in cases_visible_to(request.user).filter(pk__in=ids).order_by("created_at"):
+        try:
+            if action == "dispatch_suggested":
+                if case.suggested_org_id is None:
+                    raise CaseInvalid(_("no suggested organisation"))
+                case_act(case=case, action="dispatch", actor=request.user, lead=case.suggested_org_id)
+            else:
+                case_act(case=case, action=action, actor=request.user)
+        except CaseError as exc:
+            refused.append(f"{case.number}: {exc.message}")
+        else:
+            done.append(case.number)
+    if done:
+        messages.success(
+            request,
+            _("%(action)s: done for %(n)d case(s).") % {"action": BULK_WORDS[action], "n": len(done)},
+        )
+    for line in refused:
+        messages.error(request, line)
+    return redirect(back)
 
 
 def _case_or_404(request: HttpRequest, pk: int):

@@ -9,17 +9,27 @@
   map.setView([39.9, 116.3], 12);
   var gridStyle = { color: "#5b7083", weight: 1, fillColor: "#e8eef3", fillOpacity: 0.5 };
 
-  if (el.dataset.kind === "grid") {
-    var grid = JSON.parse(document.getElementById("map-data").textContent);
-    var outline = L.geoJSON(grid.grid, { style: { color: "#c0392b", weight: 2, fillOpacity: 0.06 } }).addTo(map);
-    grid.cases.forEach(function (c) {
+  function caseMarkers(cases) {
+    return cases.map(function (c) {
       var link = document.createElement("a");
       link.href = c.url;
       link.textContent = c.number + " · " + c.status;
-      L.circleMarker([c.lat, c.lng], { radius: 7, color: "#fff", weight: 2, fillColor: "#1f5f99", fillOpacity: 0.9 })
+      return L.circleMarker([c.lat, c.lng], { radius: 7, color: "#fff", weight: 2, fillColor: "#1f5f99", fillOpacity: 0.9 })
         .addTo(map).bindPopup(link);
     });
+  }
+
+  if (el.dataset.kind === "grid") {
+    var grid = JSON.parse(document.getElementById("map-data").textContent);
+    var outline = L.geoJSON(grid.grid, { style: { color: "#c0392b", weight: 2, fillOpacity: 0.06 } }).addTo(map);
+    caseMarkers(grid.cases);
     map.fitBounds(outline.getBounds().pad(0.15), { maxZoom: 18 });
+    return;
+  }
+
+  if (el.dataset.kind === "cases") {
+    var markers = caseMarkers(JSON.parse(document.getElementById("map-data").textContent));
+    if (markers.length) map.fitBounds(L.featureGroup(markers).getBounds().pad(0.2), { maxZoom: 17 });
     return;
   }
 
