@@ -49,7 +49,8 @@ def test_report_to_rating_and_the_dashboard(live_server, browser_page, tmp_path)
     resident = browser_page(width=390)
     resident.goto(base + "/report/")
     resident.wait_for_selector("#map path.leaflet-interactive")
-    resident.select_option("#id_category", "S0102")
+    resident.fill("#category-search", "暴露垃圾")  # one category matches: it is chosen
+    assert resident.input_value("#id_category") == "S0102"
     resident.fill("#id_description", "楼下垃圾桶满溢，三天没人清")
     for path in resident.locator("#map path.leaflet-interactive").all():
         path.click()

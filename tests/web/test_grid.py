@@ -48,3 +48,12 @@ def test_a_resident_cannot_report_as_a_patrol(login):
 def test_only_grid_workers_have_a_grid_page(login):
     for who in ("resident", "street-a", "um-a"):
         assert login(who).get(reverse("web:grid")).status_code == 404
+
+
+def test_on_patrol_the_category_is_description_enough(login):
+    lat, lng = grid_centre(GRID_A)
+    login("grid-a").post(
+        reverse("web:report"), {"category": "S0102", "lat": f"{lat}", "lng": f"{lng}", "patrol": "1"}
+    )
+    case = Case.objects.get()
+    assert case.description == case.category.name and case.status == Status.VERIFIED

@@ -30,6 +30,7 @@ from chuishao.orgs.scopes import grants_of
 DASHBOARD_ROLES = frozenset({Role.CITY_CENTRE, Role.DISTRICT_CENTRE, Role.LEADER, Role.ADMIN})
 LEVEL_ORDER = {Kind.CITY: 0, Kind.DISTRICT: 1, Kind.STREET: 2, Kind.COMMUNITY: 3}
 HEADLINE_RATES = ("response", "resolution", "satisfaction")
+TREND_RATES = (*HEADLINE_RATES, "on_time_handling", "on_time_closure")
 TREND_MONTHS = 6
 
 
@@ -168,9 +169,9 @@ def dashboard_xlsx(board: Dashboard) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Trend")
-    sheet.append([_("Month"), _("received"), *(labels[n] for n in HEADLINE_RATES)])
+    sheet.append([_("Month"), _("received"), *(labels[n] for n in TREND_RATES)])
     for row in board.trend:
-        sheet.append([row.period, row.counts.get("received", 0), *(row.rates.get(n) for n in HEADLINE_RATES)])
+        sheet.append([row.period, row.counts.get("received", 0), *(row.rates.get(n) for n in TREND_RATES)])
     for title, rows in ((_("Streets"), board.streets), (_("Departments"), board.departments)):
         sheet = book.create_sheet(title)
         sheet.append([_("Rank"), _("Unit"), _("Grade"), _("Composite"), *(labels[n] for n in HEADLINE_RATES)])

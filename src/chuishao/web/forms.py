@@ -14,6 +14,7 @@ from chuishao.cases.models import (
     Case,
     Resolution,
     Satisfaction,
+    Source,
     Status,
     WarnLevel,
     WhistleKind,
@@ -89,6 +90,7 @@ class CaseFilterForm(forms.Form):
             ("escalated", _("escalated")),
         ],
     )
+    source = forms.ChoiceField(label=_("Source"), required=False)
     open_only = forms.BooleanField(label=_("Open only"), required=False)
     month = forms.RegexField(
         label=_("Reported in"),
@@ -102,6 +104,7 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args: Any, categories: list, nodes: list[Jurisdiction], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("any")), *Status.choices]
+        self.fields["source"].choices = [("", _("any")), *Source.choices]
         self.fields["category"].choices = [("", _("any"))] + [
             (c.pk, f"{c.full_code} {c.name}") for c in categories
         ]
@@ -127,12 +130,15 @@ class CaseFilterForm(forms.Form):
             "text": d.get("q") or "",
         }
 
-    def warn_q(self) -> Q:
-        """The colour filter, applied to the scoped queryset ``case_list`` returns (it has no such
-        parameter): the colour the deadline sweep wrote (``warn_level``), or escalated one level up at
-        least once in the running stage (``escalated_to``)."""
+    def extra_q(self) -> Q:
+        """Filters ``case_list`` has no parameter for, applied to the scoped queryset it returns: the
+        colour the deadline sweep wrote (``warn_level``) or escalated one level up at least once in the
+        running stage (``escalated_to``); the source; the month the case was reported in."""
         warn = (self.cleaned_data.get("warn") if self.is_valid() else "") or ""
         q = WARN_FILTERS.get(warn, Q())
+        source = (self.cleaned_data.get("source") if self.is_valid() else "") or ""
+        if source:
+            q &= Q(source=source)
         month = (self.cleaned_data.get("month") if self.is_valid() else "") or ""
         if month:
             start, end = period_bounds(month)

@@ -40,7 +40,7 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
         request.GET or None, categories=major_categories(), nodes=nodes_in_reach(request.user)
     )
     query = form.query() if request.GET else {}
-    cases = case_list(actor=request.user, **query).filter(form.warn_q() if request.GET else Q())
+    cases = case_list(actor=request.user, **query).filter(form.extra_q() if request.GET else Q())
     page = Paginator(cases.select_related("escalated_to"), PAGE_SIZE).get_page(request.GET.get("page"))
     now = clock.now()
     rows = [(case, deadline_colour(case, now)) for case in page]

@@ -11,7 +11,14 @@ from django.utils.translation import gettext as _
 
 from chuishao import clock
 from chuishao.evaluation.definitions import RATES, period_of
-from chuishao.web.dashboard import HEADLINE_RATES, dashboard, dashboard_nodes, dashboard_xlsx, desk_url
+from chuishao.web.dashboard import (
+    HEADLINE_RATES,
+    TREND_RATES,
+    dashboard,
+    dashboard_nodes,
+    dashboard_xlsx,
+    desk_url,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONTH = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
@@ -44,8 +51,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     chart = {
         "months": [r.period for r in board.trend],
         "series": [
-            {"name": labels[name], "data": [r.rates.get(name) for r in board.trend]}
-            for name in HEADLINE_RATES
+            {"name": labels[name], "data": [r.rates.get(name) for r in board.trend]} for name in TREND_RATES
         ],
         "received": [r.counts.get("received", 0) for r in board.trend],
         "receivedLabel": _("cases received"),

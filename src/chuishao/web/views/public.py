@@ -85,6 +85,12 @@ def report(request: HttpRequest) -> HttpResponse:
         return _report_page(request, form, _("Please correct the fields marked below."), status=400)
     d = form.cleaned_data
     patrol = _on_patrol(request, request.POST.get("patrol"))
+    if patrol and not d["description"].strip():
+        # On patrol the category says what it is; the worker may add words but need not.
+        try:
+            d["description"] = category_get(d["category"]).name
+        except CatalogError:
+            pass
     try:
         case = case_report(
             actor=request.user,

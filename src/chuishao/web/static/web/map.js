@@ -118,9 +118,32 @@
         { enableHighAccuracy: true, timeout: 10000 }
       );
     });
+    // On patrol the worker stands at the place: locate at once (one tap fewer).
+    if (locate.dataset.auto === "1" && !lat.value) locate.click();
   }
 
   var select = document.getElementById("id_category");
+  var search = document.getElementById("category-search");
+  if (search && select) {
+    // Narrow the list to categories whose name, hint or group holds what was typed; one match is chosen.
+    search.addEventListener("input", function () {
+      var words = search.value.trim().toLowerCase();
+      var shown = [];
+      select.querySelectorAll("optgroup").forEach(function (group) {
+        var any = false;
+        group.querySelectorAll("option").forEach(function (option) {
+          var text = (group.label + " " + option.textContent + " " + (option.dataset.hint || "")).toLowerCase();
+          option.hidden = words !== "" && text.indexOf(words) === -1;
+          if (!option.hidden) { any = true; shown.push(option); }
+        });
+        group.hidden = !any;
+      });
+      if (shown.length === 1 && select.value !== shown[0].value) {
+        select.value = shown[0].value;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+  }
   var hint = document.getElementById("category-hint");
   function showHint() {
     var opt = select.options[select.selectedIndex];
