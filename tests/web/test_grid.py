@@ -57,3 +57,18 @@ def test_on_patrol_the_category_is_description_enough(login):
     )
     case = Case.objects.get()
     assert case.description == case.category.name and case.status == Status.VERIFIED
+
+
+def test_my_patrol_today_lists_what_i_did(login, report, city):
+    from chuishao.cases.services import case_act
+
+    public = report(grid=GRID_A)
+    client = login("grid-a")
+    _post_report(client, patrol=True)
+    case_act(case=public, action="verify", actor=city.people["grid-a"])
+    page = client.get(reverse("web:grid"))
+    today = [(e.verb, e.case_id) for e, _words in page.context["today"]]
+    patrol_case = Case.objects.exclude(pk=public.pk).get()
+    assert ("case.verify", public.pk) in today and ("case.reported", patrol_case.pk) in today
+    assert ("case.reported", public.pk) not in today  # the resident's report is not the worker's work
+    assert len(page.context["tally"]) == 2

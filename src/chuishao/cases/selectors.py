@@ -158,3 +158,19 @@ def dispatchable_q() -> Q:
 def is_dispatchable(org: Organisation) -> bool:
     """The same rule as ``dispatchable_q`` for one organisation already in hand."""
     return org.kind in DISPATCHABLE_KINDS or (org.kind == OrgKind.UNIT and bool(org.dept_type))
+
+
+# What a grid worker does on patrol, as the events record it.
+PATROL_VERBS = ("case.reported", "case.verify", "case.self_handle", "case.check", "case.rework")
+
+
+def patrol_work_since(*, actor: Any, since: dt.datetime) -> QuerySet[Event]:
+    """The actor's own patrol work (reports, verifications, fixes on the spot, checks) since ``since``."""
+    return (
+        Event.objects.filter(
+            actor_id=getattr(actor, "pk", None), created_at__gte=since, verb__in=PATROL_VERBS
+        )
+        .exclude(case=None)
+        .select_related("case", "case__category")
+        .order_by("-created_at")
+    )

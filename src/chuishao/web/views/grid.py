@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuishao import clock
 from chuishao.cases.models import PUBLIC_SOURCES, Status
-from chuishao.cases.presenting import deadline_colour
-from chuishao.cases.selectors import case_list
+from chuishao.cases.presenting import VERB_WORDS, deadline_colour, event_words
+from chuishao.cases.selectors import PATROL_VERBS, case_list, patrol_work_since
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import grants_of
@@ -46,10 +49,15 @@ def grid_page(request: HttpRequest) -> HttpResponse:
         for c in open_cases
         if c.lat is not None
     ]
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = list(patrol_work_since(actor=request.user, since=midnight)[:LIMIT])
+    tally = Counter(e.verb for e in today)
     return render(
         request,
         "web/grid.html",
         {
+            "today": [(e, event_words(e)) for e in today],
+            "tally": [(str(VERB_WORDS[v]), tally[v]) for v in PATROL_VERBS if tally[v]],
             "grid": grid,
             "grids": grids,
             "to_verify": [(c, deadline_colour(c, now)) for c in to_verify],

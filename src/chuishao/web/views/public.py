@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from urllib.parse import urlencode
 
@@ -87,10 +88,8 @@ def report(request: HttpRequest) -> HttpResponse:
     patrol = _on_patrol(request, request.POST.get("patrol"))
     if patrol and not d["description"].strip():
         # On patrol the category says what it is; the worker may add words but need not.
-        try:
+        with contextlib.suppress(CatalogError):
             d["description"] = category_get(d["category"]).name
-        except CatalogError:
-            pass
     try:
         case = case_report(
             actor=request.user,
