@@ -254,3 +254,15 @@ def test_a_photo_is_stored_re_encoded_never_as_uploaded(city, report, fmt):
     assert hidden not in stored
     with Image.open(io.BytesIO(stored)) as img:
         assert img.format == fmt and img.size == (8, 6)
+
+
+def test_a_truncated_photo_is_refused_with_a_reason(city, report):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from chuishao.cases.errors import CaseInvalid
+    from tests.factories import photo
+
+    whole = photo("big.jpg", size=(400, 300)).read()
+    cut = SimpleUploadedFile("big.jpg", whole[: len(whole) // 2], content_type="image/jpeg")
+    with pytest.raises(CaseInvalid, match="big.jpg"):
+        report(media=[cut])

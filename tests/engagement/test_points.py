@@ -171,3 +171,53 @@ def test_the_admin_records_rule_changes_and_never_edits_the_ledger(client, city,
     assert client.get(f"/admin/engagement/pointentry/{entry.pk}/change/").status_code == 200  # view only
     client.post(f"/admin/engagement/pointentry/{entry.pk}/delete/", {"post": "yes"})
     assert PointEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_a_place_is_given_back_only_before_the_start_and_not_served_frees_it(city, at, member):
+    staff = city.people["community-a"]
+    with clock.frozen(at(2026, 3, 2, 7)):
+        task = s.task_create(
+            actor=staff, node=city.node(COMMUNITY), title="巡逻", post=ServicePost.objects.get(code="order"),
+            starts_at=at(2026, 3, 2, 9), ends_at=at(2026, 3, 2, 11), capacity=2, place="北门",
+        )  # fmt: skip
+        claim = s.claim_task(actor=member, task=task)
+    with clock.frozen(at(2026, 3, 2, 12)):
+        with pytest.raises(EngagementConflict):
+            s.claim_withdraw(actor=member, claim=claim)  # a no-show cannot erase the record
+        s.claim_not_served(actor=staff, claim=claim, reason="未到场")
+    assert Task.objects.get(pk=task.pk).claimed == 0
+    assert total(member) == 0
+
+
+def test_zero_hours_and_nonsense_hours_are_refused(city, at, member):
+    staff = city.people["community-a"]
+    with clock.frozen(at(2026, 3, 2, 7)):
+        task = s.task_create(
+            actor=staff, node=city.node(COMMUNITY), title="巡逻", post=ServicePost.objects.get(code="order"),
+            starts_at=at(2026, 3, 2, 9), ends_at=at(2026, 3, 2, 11), capacity=2, place="北门",
+        )  # fmt: skip
+        claim = s.claim_task(actor=member, task=task)
+    with clock.frozen(at(2026, 3, 2, 8, 10)):
+        s.claim_check_in(actor=member, claim=claim)
+    with clock.frozen(at(2026, 3, 2, 8, 50)):
+        assert s.claim_check_out(actor=member, claim=claim).hours == 0  # left before the start
+    with clock.frozen(at(2026, 3, 2, 12)):
+        for hours in ("", "NaN", "Infinity", "-1"):
+            with pytest.raises(EngagementInvalid):
+                s.claim_confirm(actor=staff, claim=claim, hours=hours)
+    assert total(member) == 0
+
+
+def test_a_unit_publishes_only_where_it_is_registered(city, at):
+    organiser, bureau = city.people["bureau-organiser"], city.orgs["bureau-a"]
+    with clock.frozen(at(2026, 3, 2, 9)):
+        reg = s.registration_submit_unit(actor=organiser, unit=bureau, node=city.node(COMMUNITY))
+        s.registration_decide(actor=city.people["community-a"], registration=reg, accept=True)
+        s.resource_publish(
+            actor=organiser, unit=bureau, node=city.node(COMMUNITY), title="会议室", capacity=1
+        )
+        for other in ("110901001", "110901001002"):  # its street, a sibling community
+            with pytest.raises(EngagementInvalid):
+                s.resource_publish(
+                    actor=organiser, unit=bureau, node=city.node(other), title="会议室", capacity=1
+                )

@@ -257,3 +257,44 @@ def test_the_report_flags_members_who_never_registered(city, at):
     # A quarter before anyone registered: all three were unregistered then.
     q4_2025 = unit_report(actor=organiser, unit=bureau, year=2025, quarter=4)
     assert all(r.never_registered for r in q4_2025.rows) and len(q4_2025.rows) == 3
+
+
+def test_the_report_tells_a_unit_only_what_its_members_registered_naming_it(city, at):
+    """A grade given to someone registered for another employer stays with that employer."""
+    from chuishao.orgs.services import organisation_upsert
+
+    other = organisation_upsert(
+        actor=city.people["admin"],
+        code="other-unit",
+        kind="unit",
+        name="另一单位",
+        jurisdiction=city.node("110901001"),
+    )
+    bureau, organiser = city.orgs["bureau-a"], city.people["bureau-organiser"]
+    with clock.frozen(at(2026, 3, 2, 9)):
+        reg = s.registration_submit_member(
+            actor=city.people["member-1"], community=city.node(COMMUNITY), unit=other, posts=["order"]
+        )
+        reg = s.registration_decide(actor=city.people["community-a"], registration=reg, accept=True)
+        s.member_evaluate(actor=city.people["community-a"], registration=reg, year=2026, grade="fair")
+        s.roster_add(actor=organiser, unit=bureau, person=city.people["member-1"])
+    row = unit_report(actor=organiser, unit=bureau, year=2026).rows[0]
+    assert row.never_registered and row.grade == "did_not_serve" and row.community == ""
+
+
+def test_a_task_from_a_case_does_not_carry_the_residents_words(city, at):
+    from chuishao.cases.services import case_report
+    from tests.factories import grid_centre
+
+    lat, lng = grid_centre("110901001001001")
+    with clock.frozen(at(2026, 3, 2, 9)):
+        case = case_report(
+            actor=city.people["resident"], source="resident_web", category="S0102",
+            description="我是张三，电话13812341234，楼道杂物", lat=lat, lng=lng, address="幸福路12号3单元",
+        )  # fmt: skip
+        task = s.task_from_case(
+            actor=city.people["grid-a"], case=case, title="清理楼道杂物",
+            post=ServicePost.objects.get(code="environment"),
+            starts_at=at(2026, 3, 3, 12), ends_at=at(2026, 3, 3, 13), capacity=2,
+        )  # fmt: skip
+    assert task.description == "" and task.place == city.node(COMMUNITY).name

@@ -308,3 +308,14 @@ def test_pages_read_a_bounded_number_of_queries(client, ecity, who, url):
             assert c.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_odd_numbers_in_the_address_bar_are_not_errors(client, ecity):
+    c = as_(client, "community-a")
+    for url in (
+        "/serve/?year=²",
+        "/serve/community/?year=99999",
+        "/serve/calendar/110901001001/?from=9999-12-31",
+    ):
+        assert c.get(url).status_code == 200, url
+    assert c.post("/cases/bulk/", {"bulk": "file", "ids": ["²", "1" * 40]}).status_code == 302

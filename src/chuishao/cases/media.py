@@ -55,22 +55,34 @@ def _image_format(data: bytes, name: str) -> str:
     return fmt
 
 
-def _reencoded(data: bytes, fmt: str, *, keep_location: bool) -> bytes:
+def _reencoded(data: bytes, fmt: str, name: str, *, keep_location: bool) -> bytes:
     """The image decoded and saved afresh, so only pixels and EXIF reach storage: whatever else a file
     carries (trailing bytes, scripts in comments, a second format hidden behind the first) is left
     behind. The GPS position goes too unless the reporter keeps it. JPEG keeps its quantisation and
     subsampling, so the re-save loses nothing visible."""
+    try:
+        return _save_afresh(data, fmt, keep_location=keep_location)
+    except (OSError, ValueError, SyntaxError) as exc:  # e.g. a truncated file whose header verified
+        raise CaseInvalid(
+            _("%(name)s is not a photo Chuishao can read (JPEG, PNG, WebP or GIF).") % {"name": name}
+        ) from exc
+
+
+def _save_afresh(data: bytes, fmt: str, *, keep_location: bool) -> bytes:
     with Image.open(io.BytesIO(data)) as img:
         exif = img.getexif()
         if not keep_location and GPS_IFD in exif:
             del exif[GPS_IFD]
-        options: dict[str, Any] = {}
+        # The colour profile is pixels' meaning, not a hiding place: a wide-gamut phone photo keeps it.
+        options: dict[str, Any] = (
+            {"icc_profile": img.info["icc_profile"]} if img.info.get("icc_profile") else {}
+        )
         if fmt == "JPEG":
-            options = {"quality": "keep", "subsampling": "keep", "exif": exif.tobytes()}
+            options |= {"quality": "keep", "subsampling": "keep", "exif": exif.tobytes()}
         elif fmt == "WEBP":
-            options = {"quality": 90, "exif": exif.tobytes()}
+            options |= {"quality": 90, "exif": exif.tobytes()}
         elif fmt == "PNG" and len(exif):
-            options = {"exif": exif.tobytes()}
+            options |= {"exif": exif.tobytes()}
         elif fmt == "GIF":
             options = {"save_all": True}
         out = io.BytesIO()
@@ -99,6 +111,6 @@ def check_media(files: list[Any], *, keep_location: bool = False) -> list[Any]:
                 _("%(name)s says it is %(said)s but is %(is)s.")
                 % {"name": name, "said": content_type, "is": FORMATS[fmt]}
             )
-        clean = _reencoded(data, fmt, keep_location=keep_location)
+        clean = _reencoded(data, fmt, name, keep_location=keep_location)
         checked.append(SimpleUploadedFile(name, clean, content_type))
     return checked

@@ -27,7 +27,11 @@ from chuishao.events.services import event_append
 
 
 class RecordedAdmin(admin.ModelAdmin):
-    """Every save appends an event with what the row was and what it became."""
+    """Every save appends an event with what the row was and what it became. Rows are not deleted here
+    (a rule or post is switched off with ``active``), so nothing changes without its event."""
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
 
     def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
         with transaction.atomic():

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuishao.engagement.errors import EngagementDenied, EngagementInvalid
@@ -120,19 +121,26 @@ def unit_report(*, actor: Any, unit: Organisation, year: int, quarter: int | Non
         .order_by()
     }
     people = roster | set(registrations) | set(points) | set(hours)
-    # Registered at some time up to the period's end (whatever became of it since), turned down excepted.
-    ever_registered = set(
+    # What the unit may know is what its members registered naming it: where, and the grade given there
+    # (a registration naming another employer, and its grade, belong to that unit).
+    named = list(
         Registration.objects.filter(
-            kind=RegistrationKind.MEMBER, person_id__in=people, registered_at__date__lte=end
+            kind=RegistrationKind.MEMBER, unit=unit, person_id__in=people, registered_at__date__lte=end
         )
         .exclude(status=RegistrationStatus.REJECTED)
-        .values_list("person_id", flat=True)
+        .values_list("person_id", "node_id")
     )
-    grades = dict(
-        MemberEvaluation.objects.filter(person_id__in=people, year=year)
+    ever_registered = {person_id for person_id, _node in named}
+    pairs = set(named)
+    grades = {
+        person_id: grade
+        for person_id, node_id, grade in MemberEvaluation.objects.filter(
+            person_id__in=ever_registered, node_id__in={n for _p, n in named}, year=year
+        )
         .order_by("decided_at")
-        .values_list("person_id", "grade")
-    )
+        .values_list("person_id", "node_id", "grade")
+        if (person_id, node_id) in pairs
+    }
     policy = EngagementPolicy.objects.filter(
         city_id=unit.jurisdiction.city_id or unit.jurisdiction_id
     ).first()
@@ -154,7 +162,7 @@ def unit_report(*, actor: Any, unit: Organisation, year: int, quarter: int | Non
                 name=names.get(person_id, str(person_id)),
                 community=reg.node.name if reg else "",
                 registration=str(reg.get_status_display()) if reg else "",
-                registered_on=reg.registered_at.date() if reg else None,
+                registered_on=timezone.localdate(reg.registered_at) if reg else None,
                 hours=hours.get(person_id) or Decimal(0),
                 points=points.get(person_id) or Decimal(0),
                 grade=grade,

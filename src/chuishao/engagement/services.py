@@ -153,6 +153,16 @@ def _posts(codes: Iterable[ServicePost | str]) -> list[ServicePost]:
     return [found[c] for c in wanted]
 
 
+def _unit_serves(unit: Organisation, node: Jurisdiction) -> bool:
+    """Whether the unit is confirmed with ``node`` or, for a community, with its street."""
+    confirmed = set(
+        Registration.objects.filter(
+            kind=RegistrationKind.UNIT, unit=unit, status=RegistrationStatus.CONFIRMED
+        ).values_list("node_id", flat=True)
+    )
+    return node.pk in confirmed or (node.kind == "community" and node.street_id in confirmed)
+
+
 def open_registration(person_id: int) -> Registration | None:
     return (
         Registration.objects.filter(
@@ -188,15 +198,19 @@ def registration_submit_member(
             node=previous.node,
             after={"registration": previous.pk, "moved_to": community.code},
         )
-    registration = Registration.objects.create(
-        kind=RegistrationKind.MEMBER,
-        node=community,
-        person_id=person_id,
-        unit=unit,
-        status=RegistrationStatus.PENDING,
-        registered_at=now,
-        previous=previous,
-    )
+    try:
+        with transaction.atomic():
+            registration = Registration.objects.create(
+                kind=RegistrationKind.MEMBER,
+                node=community,
+                person_id=person_id,
+                unit=unit,
+                status=RegistrationStatus.PENDING,
+                registered_at=now,
+                previous=previous,
+            )
+    except IntegrityError as exc:  # the same person registering twice at the same moment
+        raise EngagementConflict(_("Your registration has just been received; reload the page.")) from exc
     registration.posts.set(chosen)
     _event(
         "engagement.registered",
@@ -413,11 +427,7 @@ def resource_publish(
     """A unit offers something to a street or community it is registered with."""
     if not organises(actor, unit.pk):
         raise EngagementDenied(_("Only the unit's party organiser may publish its resources."))
-    registered = Registration.objects.filter(
-        kind=RegistrationKind.UNIT, unit=unit, status=RegistrationStatus.CONFIRMED
-    ).values_list("node_id", "node__street_id")
-    reachable = {nid for pair in registered for nid in pair if nid}
-    if node.pk not in reachable and node.street_id not in reachable:
+    if not _unit_serves(unit, node):
         raise EngagementInvalid(
             _("%(unit)s is not registered with %(node)s.") % {"unit": unit.name, "node": node.name}
         )
@@ -463,8 +473,14 @@ def project_create(
         raise EngagementInvalid(_("A project ends after it starts."))
     if need is not None and need.node_id != node.pk:
         raise EngagementInvalid(_("The need belongs to another community."))
-    if resource is not None and resource.unit_id != owner.pk:
-        raise EngagementInvalid(_("The resource belongs to another unit."))
+    if not _unit_serves(owner, node):
+        raise EngagementInvalid(
+            _("%(unit)s is not registered with %(node)s.") % {"unit": owner.name, "node": node.name}
+        )
+    if resource is not None and (
+        resource.unit_id != owner.pk or resource.node_id not in (node.pk, node.street_id)
+    ):
+        raise EngagementInvalid(_("The resource belongs to another unit or place."))
     project = Project.objects.create(
         node=node,
         title=_text(title, _("title"), 120),
@@ -533,6 +549,8 @@ def task_create(
         raise EngagementInvalid(_("Tasks can only be made from an open need of this community."))
     if project is not None and project.node_id != node.pk:
         raise EngagementInvalid(_("The project belongs to another community."))
+    if centre is not None and centre.node_id not in (node.pk, node.street_id):
+        raise EngagementInvalid(_("The service centre belongs to another community or street."))
     fields = _task_fields(title, starts_at, ends_at, capacity, place)
     if centre is not None and lat is None:
         lat, lng = centre.lat, centre.lng
@@ -592,14 +610,13 @@ def task_from_case(
         if locked.community_id is None:
             raise EngagementInvalid(_("The case lies in no community."))
         node = Jurisdiction.objects.get(pk=locked.community_id)
-        fields = _task_fields(title, starts_at, ends_at, capacity, place or locked.address or node.name)
+        # The resident's words and address stay with the case: volunteers and the public calendar get
+        # what staff write, and the community's name when they name no place.
+        fields = _task_fields(title, starts_at, ends_at, capacity, place or node.name)
         task = Task.objects.create(
             node=node,
             post=post,
             case=locked,
-            description=(locked.description or "")[:2000],
-            lat=locked.lat,
-            lng=locked.lng,
             created_by_id=_person(actor),
             created_at=clock.now(),
             **fields,
@@ -683,6 +700,9 @@ def claim_withdraw(*, actor: Any, claim: Claim | int) -> Claim:
     row = _own_claim(actor, claim.pk if isinstance(claim, Claim) else claim)
     if row.status != ClaimStatus.CLAIMED:
         raise EngagementConflict(_("You can only withdraw before you check in."))
+    if clock.now() >= row.task.starts_at:
+        # Past the start a missing member is for the organiser to record, not to be erased.
+        raise EngagementConflict(_("The task has started: you can no longer give the place back."))
     row.status = ClaimStatus.WITHDRAWN
     row.save(update_fields=["status"])
     Task.objects.filter(pk=row.task_id, claimed__gt=0).update(claimed=F("claimed") - 1)
@@ -758,20 +778,23 @@ def claim_confirm(
         _require_manager(actor, row.task.node)
         if row.status not in (ClaimStatus.CLAIMED, ClaimStatus.CHECKED_IN, ClaimStatus.CHECKED_OUT):
             raise EngagementConflict(_("This service record has already been decided."))
+        limit = _hours_between(row.task.starts_at, row.task.ends_at)
         if hours in (None, ""):
             if row.hours is None:
                 raise EngagementInvalid(_("The member has not checked out; write the hours served."))
             served = row.hours
         else:
             try:
-                served = Decimal(str(hours)).quantize(HOURS, rounding=ROUND_HALF_UP)
+                served = Decimal(str(hours))
+                if not served.is_finite():
+                    raise ArithmeticError
+                served = served.quantize(HOURS, rounding=ROUND_HALF_UP)
             except ArithmeticError as exc:
                 raise EngagementInvalid(_("Hours must be a number.")) from exc
-            limit = _hours_between(row.task.starts_at, row.task.ends_at)
-            if not Decimal(0) < served <= limit:
-                raise EngagementInvalid(
-                    _("Hours must be more than 0 and at most the task's %(n)s.") % {"n": limit}
-                )
+        if not Decimal(0) < served <= limit:
+            raise EngagementInvalid(
+                _("Hours must be more than 0 and at most the task's %(n)s.") % {"n": limit}
+            )
         row.hours, row.status = served, ClaimStatus.CONFIRMED
         row.confirmed_by_id, row.confirmed_at = actor_user_id(actor), clock.now()
         if note.strip():
@@ -797,6 +820,7 @@ def claim_not_served(*, actor: Any, claim: Claim | int, reason: str) -> Claim:
     reason = _text(reason, _("reason"), 500)
     row.status = ClaimStatus.NOT_SERVED
     row.save(update_fields=["status"])
+    Task.objects.filter(pk=row.task_id, claimed__gt=0).update(claimed=F("claimed") - 1)
     _event("engagement.not_served", actor=actor, node=row.task.node, after={"claim": row.pk}, reason=reason)
     return row
 
@@ -821,6 +845,8 @@ def _award(actor: Any, claim: Claim) -> list[PointEntry]:
     """Apply every active rule of the city to a confirmed claim; caps count the member's earlier points."""
     task, node = claim.task, claim.task.node
     served_on = timezone.localdate(task.starts_at)
+    # Caps count the member's earlier points: confirmations of one member wait for each other here.
+    Registration.objects.select_for_update().filter(pk=claim.registration_id).first()
     rules = PointRule.objects.filter(city_id=node.city_id or node.pk, active=True).filter(
         Q(post__isnull=True) | Q(post_id=task.post_id)
     )
@@ -912,6 +938,8 @@ def member_evaluate(
         raise EngagementInvalid(_("Only members are evaluated."))
     if grade not in Grade.values:
         raise EngagementInvalid(_("Choose a grade."))
+    if not 2000 <= year <= 2100:
+        raise EngagementInvalid(_("Choose a year between 2000 and 2100."))
     if registration.status not in (RegistrationStatus.CONFIRMED, RegistrationStatus.ENDED):
         raise EngagementInvalid(_("Only members whose registration was confirmed are evaluated."))
     before = MemberEvaluation.objects.filter(person_id=registration.person_id, node=node, year=year).first()

@@ -111,7 +111,12 @@ class CaseFilterForm(forms.Form):
         # A grid asked for by a link (the dashboard's map) is offered too, though the list leaves grids
         # out above the street; the case scope still decides what is listed.
         asked = str((self.data or {}).get("node") or "")
-        if asked.isdigit() and int(asked) not in {n.pk for n in nodes}:
+        if (
+            asked.isascii()
+            and asked.isdigit()
+            and len(asked) < 19
+            and int(asked) not in {n.pk for n in nodes}
+        ):
             nodes = [*nodes, *Jurisdiction.objects.filter(pk=int(asked), kind=Kind.GRID)]
         self.fields["node"].choices = [("", _("anywhere I reach"))] + [
             (n.pk, f"{'· ' * _DEPTH.get(n.kind, 0)}{n.name}") for n in nodes

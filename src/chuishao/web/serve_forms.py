@@ -29,17 +29,14 @@ def _local_name(obj: Any) -> str:
     return obj.name_en if english and getattr(obj, "name_en", "") else obj.name
 
 
-class PostChoice(forms.ModelChoiceField):
+class NamedChoice(forms.ModelChoiceField):
+    """Choices named in the page's language (``name_en`` in English when there is one)."""
+
     def label_from_instance(self, obj: Any) -> str:
         return _local_name(obj)
 
 
 class PostsChoice(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return _local_name(obj)
-
-
-class NamedChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return _local_name(obj)
 
@@ -85,7 +82,7 @@ class NeedForm(_Ids, forms.Form):
     description = forms.CharField(
         label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000})
     )
-    post = PostChoice(label=_("Service post"), queryset=_posts(), required=False)
+    post = NamedChoice(label=_("Service post"), queryset=_posts(), required=False)
 
 
 class _When(forms.Form):
@@ -108,7 +105,7 @@ class _When(forms.Form):
 class TaskForm(_Ids, _When):
     ids = "task_%s"
     title = forms.CharField(label=_("Task"), max_length=120)
-    post = PostChoice(label=_("Service post"), queryset=_posts())
+    post = NamedChoice(label=_("Service post"), queryset=_posts())
     place = forms.CharField(label=_("Where"), max_length=200)
     description = forms.CharField(
         label=_("What to do"), required=False, widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000})
@@ -140,7 +137,7 @@ class VolunteerForm(_When):
     """Turn a light case into volunteer work."""
 
     title = forms.CharField(label=_("Task"), max_length=120)
-    post = PostChoice(label=_("Service post"), queryset=_posts())
+    post = NamedChoice(label=_("Service post"), queryset=_posts())
     place = forms.CharField(label=_("Where"), max_length=200, required=False)
     field_order = ["title", "post", "day", "start", "end", "capacity", "place"]
 
@@ -183,7 +180,7 @@ class ResourceForm(_Ids, forms.Form):
     node = NamedChoice(label=_("Offered to"), queryset=Jurisdiction.objects.none())
     title = forms.CharField(label=_("What the unit offers"), max_length=120)
     capacity = forms.IntegerField(label=_("How much (people, places or sessions)"), min_value=1)
-    post = PostChoice(label=_("Service post"), queryset=_posts(), required=False)
+    post = NamedChoice(label=_("Service post"), queryset=_posts(), required=False)
     description = forms.CharField(
         label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000})
     )

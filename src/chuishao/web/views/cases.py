@@ -96,7 +96,9 @@ def case_bulk_page(request: HttpRequest) -> HttpResponse:
     """Take one safe action on the ticked cases; say which were done and why the others were not."""
     action = request.POST.get("bulk", "")
     back = reverse("web:case_list") + (f"?{request.POST['back']}" if request.POST.get("back") else "")
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:BULK_LIMIT]
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isascii() and i.isdigit() and len(i) < 19][
+        :BULK_LIMIT
+    ]
     if action not in BULK_ACTIONS or not ids:
         messages.error(request, _("Tick one or more cases and choose what to do."))
         return redirect(back)

@@ -35,9 +35,12 @@ def grid_page(request: HttpRequest) -> HttpResponse:
         raise Http404
     cases = case_list(actor=request.user, node_id=grid.pk, open_only=True)
     now = clock.now()
-    open_cases = list(cases[: LIMIT * 2])
-    to_verify = [c for c in open_cases if c.status == Status.REPORTED and c.source in PUBLIC_SOURCES][:LIMIT]
-    to_check = [c for c in open_cases if c.status == Status.HANDLED][:LIMIT]
+    open_cases = list(cases[:LIMIT])
+    # Oldest first: the longest-waiting report to verify and work to check come first.
+    to_verify = list(
+        cases.filter(status=Status.REPORTED, source__in=PUBLIC_SOURCES).order_by("created_at")[:LIMIT]
+    )
+    to_check = list(cases.filter(status=Status.HANDLED).order_by("updated_at")[:LIMIT])
     points = [
         {
             "lat": c.lat,
@@ -62,7 +65,7 @@ def grid_page(request: HttpRequest) -> HttpResponse:
             "grids": grids,
             "to_verify": [(c, deadline_colour(c, now)) for c in to_verify],
             "to_check": [(c, deadline_colour(c, now)) for c in to_check],
-            "open_rows": [(c, deadline_colour(c, now)) for c in open_cases[:LIMIT]],
+            "open_rows": [(c, deadline_colour(c, now)) for c in open_cases],
             "open_count": cases.count(),
             "map_data": {"grid": grid.boundary, "cases": points},
             "title": _("My grid"),

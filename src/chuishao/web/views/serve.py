@@ -45,9 +45,16 @@ from chuishao.web import serve_forms as f
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _year_of(raw: str | None) -> int:
+    """A year from 2000 to 2100 as typed, else this year (plain ASCII digits only: int("²") fails)."""
+    raw = raw or ""
+    if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2100:
+        return int(raw)
+    return timezone.localdate(clock.now()).year
+
+
 def _year(request: HttpRequest) -> int:
-    raw = request.GET.get("year", "")
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate(clock.now()).year
+    return _year_of(request.GET.get("year"))
 
 
 def _float(value: str | None) -> float | None:
@@ -304,7 +311,7 @@ def community_act(request: HttpRequest, code: str, kind: str, pk: int, action: s
     """Decide a registration or a wish, close a need, cancel a task, confirm service, evaluate a member."""
     node = _community(request, code)
     back = _community_url(node) + (
-        f"?year={request.POST['year']}" if request.POST.get("year", "").isdigit() else ""
+        f"?year={_year_of(request.POST['year'])}" if request.POST.get("year") else ""
     )
     note = request.POST.get("note", "")
     try:
@@ -339,7 +346,7 @@ def community_act(request: HttpRequest, code: str, kind: str, pk: int, action: s
             svc.member_evaluate(
                 actor=request.user,
                 registration=reg,
-                year=int(year) if year.isdigit() else timezone.localdate(clock.now()).year,
+                year=_year_of(year),
                 grade=request.POST.get("grade", ""),
                 note=note,
             )
@@ -355,10 +362,13 @@ def calendar_page(request: HttpRequest, code: str) -> HttpResponse:
     """A community's calendar: its volunteer tasks and the activities at its service centres (public)."""
     node = get_object_or_404(Jurisdiction, code=code, kind="community")
     raw = request.GET.get("from", "")
+    today = timezone.localdate(clock.now())
     try:
-        start = dt.date.fromisoformat(raw) if raw else timezone.localdate(clock.now())
+        start = dt.date.fromisoformat(raw) if raw else today
     except ValueError:
-        start = timezone.localdate(clock.now())
+        start = today
+    if not dt.date(2000, 1, 1) <= start <= dt.date(2100, 1, 1):
+        start = today
     days = sel.calendar(node, start, 28)
     return render(
         request,

@@ -24,7 +24,10 @@
     }
     function label(p) {
       var value = measure === "volume" ? p.received : (p.resolution === null ? data.words.none : p.resolution.toFixed(1) + "%");
-      return p.name + " · " + (measure === "volume" ? data.words.volume : data.words.resolution) + ": " + value;
+      // A DOM node, never an HTML string: a grid's name is data anyone importing boundaries wrote.
+      var node = document.createElement("span");
+      node.textContent = p.name + " · " + (measure === "volume" ? data.words.volume : data.words.resolution) + ": " + value;
+      return node;
     }
     var layer = L.geoJSON(data.grids, {
       style: function (f) { return { color: "#5b7083", weight: 0.6, fillColor: colour(f.properties), fillOpacity: 0.85 }; },
