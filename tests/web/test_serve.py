@@ -319,3 +319,20 @@ def test_odd_numbers_in_the_address_bar_are_not_errors(client, ecity):
     ):
         assert c.get(url).status_code == 200, url
     assert c.post("/cases/bulk/", {"bulk": "file", "ids": ["²", "1" * 40]}).status_code == 302
+
+
+def test_the_community_corrects_points_with_a_new_line(client, ecity):
+    _season(ecity, 2)
+    entry = PointEntry.objects.filter(kind="award").first()
+    c = as_(client, "community-a")
+    page = c.get(reverse("web:serve_community", args=[COMMUNITY]))
+    assert entry.reason in page.content.decode()
+    url = reverse("web:serve_community_act", args=[COMMUNITY, "entry", entry.pk, "correct"])
+    assert c.post(url, {"points": "-1", "note": ""}).status_code == 302  # no reason: refused
+    assert PointEntry.objects.filter(kind="correction").count() == 0
+    post_ok(c, url, {"points": "-1", "note": "重复计分"})
+    fix = PointEntry.objects.get(kind="correction")
+    assert fix.corrects_id == entry.pk and fix.points == -1 and fix.reason == "重复计分"
+    c = as_(client, "community-b")
+    assert c.post(url.replace(COMMUNITY, "110902001001"), {"points": "-1", "note": "x"}).status_code == 302
+    assert PointEntry.objects.filter(kind="correction").count() == 1  # another community's staff: refused

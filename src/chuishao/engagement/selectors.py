@@ -210,6 +210,15 @@ def tasks_of(actor: Any, node: Jurisdiction, *, since: dt.datetime | None = None
     return rows.order_by("starts_at", "id")
 
 
+def ledger_of_community(actor: Any, node: Jurisdiction) -> QuerySet[PointEntry]:
+    """The community's latest ledger lines, newest first, with who earned them."""
+    return (
+        PointEntry.objects.filter(managed_q(actor), node=node)
+        .select_related("person", "person__profile", "claim__task", "corrects")
+        .order_by("-id")
+    )
+
+
 def claims_to_confirm(actor: Any, node: Jurisdiction) -> QuerySet[Claim]:
     return (
         Claim.objects.filter(managed_q(actor, "task__node"), task__node=node)

@@ -43,6 +43,7 @@ from chuishao.orgs.models import Organisation
 from chuishao.web import serve_forms as f
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LEDGER_LINES = 30
 
 
 def _year_of(raw: str | None) -> int:
@@ -245,6 +246,7 @@ def community_page(
         "projects": sel.projects_of(request.user, node),
         "tasks": sel.tasks_of(request.user, node, since=clock.now() - dt.timedelta(days=14)),
         "to_confirm": sel.claims_to_confirm(request.user, node),
+        "ledger": sel.ledger_of_community(request.user, node)[:LEDGER_LINES],
         "need_form": forms.get("need") or f.NeedForm(),
         "task_form": forms.get("task") or f.TaskForm(node=node),
         "project_form": forms.get("project") or f.ProjectForm(node=node, units=units, resources=resources),
@@ -335,6 +337,11 @@ def community_act(request: HttpRequest, code: str, kind: str, pk: int, action: s
                 actor=request.user, claim=pk, hours=form.cleaned_data["hours"], note=form.cleaned_data["note"]
             )
             done = _("Service confirmed; points are in the ledger.")
+        elif kind == "entry" and action == "correct":
+            svc.points_correct(
+                actor=request.user, entry=pk, points=request.POST.get("points", ""), reason=note
+            )
+            done = _("The correction is a new line in the ledger.")
         elif kind == "claim" and action == "not-served":
             svc.claim_not_served(actor=request.user, claim=pk, reason=note)
             done = _("Recorded as not served.")
