@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from chuishao.engagement.errors import EngagementDenied, EngagementInvalid
 from chuishao.engagement.models import (
+    CapPeriod,
     Claim,
     ClaimStatus,
     EngagementPolicy,
@@ -32,6 +33,7 @@ from chuishao.engagement.models import (
     UnitMember,
 )
 from chuishao.engagement.scopes import organises
+from chuishao.engagement.services import period_bounds
 from chuishao.orgs.models import Organisation
 
 
@@ -78,12 +80,10 @@ def period(year: int, quarter: int | None) -> tuple[dt.date, dt.date]:
     if not 2000 <= year <= 2100:
         raise EngagementInvalid(_("Choose a year between 2000 and 2100."))
     if quarter is None:
-        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+        return period_bounds(dt.date(year, 1, 1), CapPeriod.YEAR)  # type: ignore[return-value]
     if quarter not in (1, 2, 3, 4):
         raise EngagementInvalid(_("A quarter is 1, 2, 3 or 4."))
-    first = dt.date(year, 3 * quarter - 2, 1)
-    last = dt.date(year + 1, 1, 1) if quarter == 4 else dt.date(year, 3 * quarter + 1, 1)
-    return first, last - dt.timedelta(days=1)
+    return period_bounds(dt.date(year, 3 * quarter - 2, 1), CapPeriod.QUARTER)  # type: ignore[return-value]
 
 
 _GRADE_ORDER = [Grade.DID_NOT_SERVE, Grade.FAIR, Grade.GOOD, Grade.EXCELLENT]

@@ -31,13 +31,15 @@ def manages(actor: Any, node: Jurisdiction) -> bool:
 
 
 def managed_q(actor: Any, field: str = "node") -> Q:
-    """Rows whose ``field`` lies under a node the actor manages (matches nothing for non-managers)."""
+    """Rows whose ``field`` lies under a node the actor manages (matches nothing for non-managers);
+    ``field=""`` filters the jurisdiction nodes themselves."""
+    own, prefix = (f"{field}_id", f"{field}__") if field else ("pk", "")
     q = Q(pk__in=[])
     for g in grants_of(actor):
         if g.role in MANAGER_ROLES and g.node_id is not None and g.node_kind:
-            q |= Q(**{f"{field}_id": g.node_id})
+            q |= Q(**{own: g.node_id})
             if g.node_kind != "community":
-                q |= Q(**{f"{field}__{g.node_kind}_id": g.node_id})
+                q |= Q(**{f"{prefix}{g.node_kind}_id": g.node_id})
     return q
 
 

@@ -29,11 +29,10 @@ from chuishao.engagement.models import (
     Task,
     TaskStatus,
 )
-from chuishao.engagement.scopes import MANAGER_ROLES, managed_q, organises, units_of
+from chuishao.engagement.scopes import managed_q, organises, units_of
 from chuishao.engagement.services import open_registration, registration_is_current
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Organisation
-from chuishao.orgs.scopes import grants_of
 
 
 def member_registration(actor: Any) -> Registration | None:
@@ -130,18 +129,7 @@ def ledger_of(actor: Any) -> QuerySet[PointEntry]:
 
 
 def managed_communities(actor: Any) -> QuerySet[Jurisdiction]:
-    return Jurisdiction.objects.filter(_node_q(actor), kind="community")
-
-
-def _node_q(actor: Any) -> Q:
-    """Nodes themselves (not rows pointing at them) under the actor's managed nodes."""
-    q = Q(pk__in=[])
-    for g in grants_of(actor):
-        if g.role in MANAGER_ROLES and g.node_id is not None and g.node_kind:
-            q |= Q(pk=g.node_id)
-            if g.node_kind != "community":
-                q |= Q(**{f"{g.node_kind}_id": g.node_id})
-    return q
+    return Jurisdiction.objects.filter(managed_q(actor, field=""), kind="community")
 
 
 def community_for(actor: Any, code: str | None) -> Jurisdiction | None:
