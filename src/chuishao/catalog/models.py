@@ -140,6 +140,8 @@ class Level(models.TextChoices):
     DISTRICT = "district", _("district")
     STREET = "street", _("street")
     COMMUNITY = "community", _("community")
+    # A residential complex's board (红色物业) takes the complex's cases of this category first.
+    COMPLEX = "complex", _("complex")
 
 
 class Responsibility(models.Model):

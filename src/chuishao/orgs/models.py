@@ -24,6 +24,9 @@ class OrgKind(models.TextChoices):
     UNIT = "unit", _("unit")
     PROPERTY_COMPANY = "property_company", _("property company")
     HOMEOWNERS_COMMITTEE = "homeowners_committee", _("homeowners' committee")
+    # 红色物业: a complex's joint board (its party organisation, residents' committee, homeowners'
+    # committee and property company); takes the complex's property cases first.
+    COMPLEX_BOARD = "complex_board", _("complex board")
 
 
 class PartyOrgLevel(models.TextChoices):
@@ -64,6 +67,9 @@ class Organisation(models.Model):
     # Complexes a property company manages or a homeowners' committee represents.
     complexes = models.ManyToManyField(Complex, blank=True, related_name="organisations")
     phone = models.CharField(max_length=40, blank=True)
+    # When the organisation was set up and when it ceased: coverage over time reads these.
+    established_on = models.DateField(null=True, blank=True)
+    dissolved_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["code"]

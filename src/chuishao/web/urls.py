@@ -1,6 +1,6 @@
 """Pages for people: residents report and follow, staff work their cases."""
 
-from django.urls import path
+from django.urls import include, path
 
 from chuishao.web.views import accounts, cases, dashboard, grid, inbox, public, serve, whistles
 
@@ -55,4 +55,8 @@ urlpatterns = [
     path("serve/unit/<int:pk>/", serve.unit_page, name="serve_unit"),
     path("serve/unit/<int:pk>/post/<slug:what>/", serve.unit_post, name="serve_unit_post"),
     path("serve/unit/<int:pk>/report/", serve.unit_report_page, name="serve_unit_report"),
+    # Each of these modules holds one area's pages; names stay in the "web" namespace.
+    path("", include("chuishao.web.urls_gridwork")),
+    path("", include("chuishao.web.urls_party")),
+    path("", include("chuishao.web.urls_workforce")),
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GridworkConfig(AppConfig):
+    name = "chuishao.gridwork"
+    verbose_name = "Grid work"

@@ -1,0 +1,3 @@
+"""Models of chuishao.gridwork."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,3 @@
+"""Models of chuishao.party."""
+
+from django.db import models  # noqa: F401
