@@ -16,15 +16,15 @@ D1, S1, C1, C2 = "110901", "110901001", "110901001001", "110901001002"
 
 
 def ask(city, who="um-a", scope=D1, **kw):
-    args = dict(
-        actor=city.people[who],
-        scope=city.node(scope),
-        kind="form",
-        title="燃气安全入户检查台账",
-        basis="区燃气安全专项整治方案",
-        starts_on="2026-09-01",
-        org=city.orgs["um-110901"] if who == "um-a" else None,
-    )
+    args = {
+        "actor": city.people[who],
+        "scope": city.node(scope),
+        "kind": "form",
+        "title": "燃气安全入户检查台账",
+        "basis": "区燃气安全专项整治方案",
+        "starts_on": "2026-09-01",
+        "org": city.orgs["um-110901"] if who == "um-a" else None,
+    }
     args.update(kw)
     return admission_request(**args)
 

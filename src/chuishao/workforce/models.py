@@ -125,6 +125,9 @@ class GradeChange(models.Model):
     class Meta:
         ordering = ["worker_id", "effective_on", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.worker_id}: {self.from_grade} → {self.to_grade} ({self.kind})"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValueError("grade history lines are never changed; add a new line")
