@@ -1,4 +1,4 @@
-"""Party organisation coverage: what covers what, on which days, the gaps by name, the trend, bounded reads."""
+"""Party organisation coverage: what covers what and when, the gaps by name, the trend, bounded reads."""
 
 from __future__ import annotations
 
