@@ -3,6 +3,7 @@ event, whistle and membership, following docs/evaluation.md word by word."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from django.utils import timezone
@@ -56,6 +57,21 @@ def _flags(case: Case, filed: bool, escalated: bool) -> dict[str, bool]:
         "unsolved": case.resolution == "unsolved",
         "unrated": case.rating_expired,
     }
+
+
+def _reported_too(person: int, public: Case, cases: dict, actors: dict) -> bool:
+    """The worker reported the public case's problem too: their own grid-patrol case in the same grid
+    and category within 24 hours either side, or the public case is a duplicate of their case."""
+    if public.duplicate_of_id is not None and person in actors[(public.duplicate_of_id, "case.reported")]:
+        return True
+    return any(
+        person in actors[(c.pk, "case.reported")]
+        and c.source == "grid_patrol"
+        and c.grid_id == public.grid_id
+        and c.category_id == public.category_id
+        and abs(c.created_at - public.created_at) <= dt.timedelta(hours=24)
+        for c in cases.values()
+    )
 
 
 def direct_counts() -> dict[tuple[str, int, str], dict[str, int]]:
@@ -125,7 +141,8 @@ def direct_counts() -> dict[tuple[str, int, str], dict[str, int]]:
                 out[("grid_worker", person, p)]["gw_checked"] += 1
                 if (d.get("check") or {}).get("on_time") is True:
                     out[("grid_worker", person, p)]["gw_checked_on_time"] += 1
-            if c.grid_id in grids and c.source in {str(s) for s in PUBLIC_SOURCES}:
+            public = c.source in {str(s) for s in PUBLIC_SOURCES}
+            if c.grid_id in grids and public and not _reported_too(person, c, cases, actors):
                 out[("grid_worker", person, p)]["gw_missed"] += 1
     return {k: {n: v for n, v in row.items() if v} for k, row in out.items() if any(row.values())}
 

@@ -4,12 +4,15 @@
 (cases; whistles or summonses; for grid workers one per event verb plus the grids' public-first
 cases) and returns ``{(unit_id, period): (city_id, {count: n})}``. With ``keys`` the queries are
 restricted to those units and months (the incremental refresh); without, they count everything
-(the rebuild). Only counts named in ``definitions.COUNTS`` appear; the filters below are the
+(the rebuild); missed reports (漏报) are matched per worker in Python (``missed_rows``).
+Only counts named in ``definitions.COUNTS`` appear; the filters below are the
 executable form of that table and of docs/evaluation.md.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -18,7 +21,12 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from chuishao.cases.models import PUBLIC_SOURCES, Case, WarnLevel, Whistle, WhistleSummons
 from chuishao.cases.models import Status as S
-from chuishao.evaluation.definitions import JURISDICTION_KINDS, period_bounds, period_of
+from chuishao.evaluation.definitions import (
+    JURISDICTION_KINDS,
+    missed_window_hours,
+    period_bounds,
+    period_of,
+)
 from chuishao.events.models import Event
 from chuishao.orgs.models import Membership, Role
 
@@ -214,25 +222,78 @@ def grid_worker_rows(*, keys: set[Key] | None = None, city_id: int | None = None
             .order_by()
         )
         _collect(rows, "actor_id", "_month", [total, good], out, keys)
-    # 漏报: public-first cases in each worker's grids.
-    grids = {g for gs in workers.values() for g in gs}
-    qs = Case.objects.filter(PUBLIC, grid_id__in=grids)
+    for key, (city, counts) in missed_rows(workers, keys=keys, city_id=city_id).items():
+        base_city, base = out.get(key, (city, {}))
+        out[key] = (base_city, base | counts)
+    return out
+
+
+def missed_rows(
+    workers: dict[int, set[int]], *, keys: set[Key] | None = None, city_id: int | None = None
+) -> Rows:
+    """漏报: public-first cases in each worker's grids, by the case's month, except those the worker
+    reported too: a case whose ``case.reported`` event the worker wrote, from a staff source (grid
+    patrol), in the same grid and category, received within ``missed_window_hours()`` either side of
+    the public case; or a public case declined as a duplicate of a case the worker reported.
+
+    Two queries per month: the public cases, and the workers' own reports around that month; the
+    matching is done here so that each worker is judged on their own reports."""
+    out: Rows = {}
+    grids_of_worker = {p: g for p, g in workers.items() if g}
+    if not grids_of_worker:
+        return out
+    workers_of: dict[int, set[int]] = defaultdict(set)
+    for person_id, person_grids in grids_of_worker.items():
+        for grid in person_grids:
+            workers_of[grid].add(person_id)
+    qs = Case.objects.filter(PUBLIC, grid_id__in=list(workers_of))
     if city_id is not None:
         qs = qs.filter(city_id=city_id)
     if keys is not None:
         qs = qs.filter(_months_q("created_at", {p for _, p in keys}))
-    rows = (
-        qs.annotate(_month=TruncMonth("created_at"))
-        .values("grid_id", "_month")
-        .annotate(_city=Max("city_id"), gw_missed=Count("pk"))
-        .order_by()
-    )
-    by_grid = defaultdict(list)
-    for row in rows:
-        by_grid[row["grid_id"]].append(row)
-    for person_id, person_grids in workers.items():
-        mapped = [{**r, "actor_id": person_id} for g in person_grids for r in by_grid.get(g, [])]
-        _collect(mapped, "actor_id", "_month", ["gw_missed"], out, keys)
+    public = list(qs.values_list("pk", "grid_id", "category_id", "created_at", "duplicate_of_id", "city_id"))
+    if not public:
+        return out
+    dup_ids = {row[4] for row in public if row[4] is not None}
+    dup_reporters: dict[int, set[int]] = defaultdict(set)
+    for case_id, actor_id in Event.objects.filter(
+        verb="case.reported", case_id__in=dup_ids, actor_id__isnull=False
+    ).values_list("case_id", "actor_id"):
+        dup_reporters[case_id].add(actor_id)
+    window = dt.timedelta(hours=missed_window_hours())
+    by_period: dict[str, list[tuple]] = defaultdict(list)
+    for row in public:
+        by_period[period_of(row[3])].append(row)
+    for period, rows in by_period.items():
+        start, end = period_bounds(period)
+        own = Event.objects.filter(
+            verb="case.reported",
+            actor_id__in=list(grids_of_worker),
+            case__grid_id__in={r[1] for r in rows},
+            case__created_at__gte=start - window,
+            case__created_at__lt=end + window,
+        ).exclude(case__source__in=[str(s) for s in PUBLIC_SOURCES])
+        reports: dict[tuple[int, int, int], list[dt.datetime]] = defaultdict(list)
+        for actor_id, grid_id, category_id, at in own.values_list(
+            "actor_id", "case__grid_id", "case__category_id", "case__created_at"
+        ):
+            reports[(actor_id, grid_id, category_id)].append(at)
+        for times in reports.values():
+            times.sort()
+        for _pk, grid_id, category_id, at, dup_id, case_city in rows:
+            for person_id in workers_of[grid_id]:
+                key = (person_id, period)
+                if keys is not None and key not in keys:
+                    continue
+                if dup_id is not None and person_id in dup_reporters.get(dup_id, ()):
+                    continue
+                times = reports.get((person_id, grid_id, category_id), [])
+                i = bisect_left(times, at - window)
+                if i < len(times) and times[i] <= at + window:
+                    continue
+                city, counts = out.get(key, (case_city, {}))
+                counts["gw_missed"] = counts.get("gw_missed", 0) + 1
+                out[key] = (city, counts)
     return out
 
 

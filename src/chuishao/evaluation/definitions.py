@@ -113,7 +113,13 @@ COUNTS: tuple[Count, ...] = (
     Count("gw_verified_on_time", _("verified on time"), "of those, the verify stage met on time"),
     Count("gw_checked", _("checked"), "cases the worker checked (case.check)"),
     Count("gw_checked_on_time", _("checked on time"), "of those, the last check stage met on time"),
-    Count("gw_missed", _("reported first by the public"), "public-first cases in the worker's grids (漏报)"),
+    Count(
+        "gw_missed",
+        _("reported first by the public"),
+        "public-first cases in the worker's grids (漏报), except those the worker reported too: "
+        "a grid-patrol case the worker reported in the same grid and category within "
+        "missed_window_hours() either side, or a public case declined as a duplicate of the worker's case",
+    ),
 )
 COUNT_NAMES = tuple(c.name for c in COUNTS)
 
@@ -243,6 +249,12 @@ def partial_weights() -> dict[str, float]:
         "partly": float(getattr(settings, "CHUISHAO_EVAL_PARTLY_WEIGHT", 0.5)),
         "basically": float(getattr(settings, "CHUISHAO_EVAL_BASICALLY_WEIGHT", 0.8)),
     }
+
+
+def missed_window_hours() -> float:
+    """Hours either side of a public-first case within which the grid worker's own report of the same
+    problem (same grid, same category) clears the miss (CHUISHAO_EVAL_MISSED_WINDOW_HOURS, 24)."""
+    return float(getattr(settings, "CHUISHAO_EVAL_MISSED_WINDOW_HOURS", 24))
 
 
 def composite_weights() -> dict[str, float]:

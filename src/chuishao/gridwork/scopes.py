@@ -1,0 +1,100 @@
+"""Who works which grid, and who commands it.
+
+A grid's workers are the people holding an active ``grid_worker`` membership on it and the worker of
+an active responsibility grid (beat) that contains it. Its chain of command is community staff, street
+dispatchers, district and city centres and leaders whose node contains the grid. Visits (personal
+data) are for the workers and the chain of command only: never department staff, residents, unit
+organisers, nor administrators as such.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from chuishao.actors import actor_user_id
+from chuishao.geo.models import Jurisdiction
+from chuishao.gridwork.models import ResponsibilityGrid
+from chuishao.orgs.models import Role
+from chuishao.orgs.scopes import grants_of
+
+COMMAND_ROLES = frozenset(
+    {Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_CENTRE, Role.CITY_CENTRE, Role.LEADER}
+)
+# Who may set up beats for a community (community staff or above; leaders watch, they do not set up).
+BEAT_ROLES = frozenset(
+    {Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_CENTRE, Role.CITY_CENTRE, Role.ADMIN}
+)
+# Who sees patrol coverage: the chain of command and administrators.
+COVERAGE_ROLES = COMMAND_ROLES | {Role.ADMIN}
+
+
+def worker_grid_ids(actor: Any) -> set[int]:
+    """The grids the actor works: grid-worker memberships and the grids of their active beats."""
+    ids = {g.node_id for g in grants_of(actor) if g.role == Role.GRID_WORKER and g.node_id}
+    pk = actor_user_id(actor)
+    if pk is None:
+        return ids
+    # Not cached on the actor: a beat given during a request counts at once.
+    beats = ResponsibilityGrid.grids.through.objects.filter(
+        responsibilitygrid__worker_id=pk, responsibilitygrid__active=True
+    )
+    return ids | set(beats.values_list("jurisdiction_id", flat=True))
+
+
+def _in_chain(node: Jurisdiction, grant_node_id: int | None, grant_kind: str | None) -> bool:
+    return grant_node_id is not None and node.chain_ids().get(grant_kind or "") == grant_node_id
+
+
+def has_role_over(actor: Any, node: Jurisdiction, roles: frozenset[str]) -> bool:
+    """Whether one of the actor's grants with ``roles`` sits on ``node`` or an ancestor of it."""
+    return any(g.role in roles and _in_chain(node, g.node_id, g.node_kind) for g in grants_of(actor))
+
+
+def commands(actor: Any, node: Jurisdiction) -> bool:
+    return has_role_over(actor, node, COMMAND_ROLES)
+
+
+def node_q(actor: Any, roles: frozenset[str], field: str) -> Q | None:
+    """Rows whose ``field`` (a jurisdiction node carrying its ancestors) lies under one of the actor's
+    nodes held with ``roles``; None when the actor holds none of them. ``field=""`` filters the
+    jurisdiction nodes themselves."""
+    own, prefix = (f"{field}_id", f"{field}__") if field else ("pk", "")
+    parts = []
+    for g in grants_of(actor):
+        if g.role in roles and g.node_id is not None and g.node_kind:
+            parts.append(Q(**{own: g.node_id}))
+            if g.node_kind != "grid":
+                parts.append(Q(**{f"{prefix}{g.node_kind}_id": g.node_id}))
+    if not parts:
+        return None
+    q = parts[0]
+    for part in parts[1:]:
+        q |= part
+    return q
+
+
+def command_nodes(actor: Any, roles: frozenset[str] = COVERAGE_ROLES) -> list[Jurisdiction]:
+    """The nodes the actor holds one of ``roles`` on, highest level first."""
+    ids = [g.node_id for g in grants_of(actor) if g.role in roles and g.node_id]
+    order = {"city": 0, "district": 1, "street": 2, "community": 3, "grid": 4}
+    nodes = list(Jurisdiction.objects.filter(pk__in=ids))
+    return sorted(nodes, key=lambda n: (order.get(n.kind, 9), n.code))
+
+
+def visit_scope_q(actor: Any) -> Q | None:
+    """Visits the actor may read: of the grids they work, or under the nodes they command."""
+    parts = []
+    worked = worker_grid_ids(actor)
+    if worked:
+        parts.append(Q(grid_id__in=worked))
+    commanded = node_q(actor, COMMAND_ROLES, "grid")
+    if commanded is not None:
+        parts.append(commanded)
+    if not parts:
+        return None
+    q = parts[0]
+    for part in parts[1:]:
+        q |= part
+    return q
