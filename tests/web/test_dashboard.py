@@ -87,3 +87,37 @@ def test_the_dashboard_reads_a_bounded_number_of_queries(login, report):
             assert client.get(reverse("web:dashboard")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_the_dashboard_shows_party_organisation_coverage(login, city):
+    from chuishao.party.members import party_org_found
+
+    party_org_found(actor=city.people["city"], code="p-g1", name="网格党支部", jurisdiction=city.node(GRID_A))
+    page = login("district-a").get(reverse("web:dashboard"))
+    coverage = page.context["board"].coverage
+    assert (coverage.grids.covered, coverage.grids.total) == (1, 4)
+    body = page.content.decode()
+    assert 'data-testid="party-coverage"' in body and "25.0%" in body
+    assert reverse("web:party_coverage_node", args=["110901"]) in body
+    whole = login("city").get(reverse("web:dashboard") + "?node=110000").context["board"].coverage
+    assert (whole.grids.covered, whole.grids.total) == (1, 8)
+
+
+def test_the_coverage_panel_adds_no_query_per_organisation(login, city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from chuishao.party.members import party_org_found
+
+    client = login("district-a")
+    counts = []
+    for grids in (["110901001001001"], ["110901001001002", "110901001002001", "110901001002002"]):
+        for grid in grids:
+            party_org_found(
+                actor=city.people["city"], code=f"p-{grid}", name=grid, jurisdiction=city.node(grid)
+            )
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("web:dashboard"))
+        counts.append(len(queries))
+    assert page.context["board"].coverage.grids.rate == 100.0
+    assert counts[0] == counts[1], counts

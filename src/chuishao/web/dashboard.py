@@ -26,6 +26,7 @@ from chuishao.evaluation.selectors import IndicatorRow, indicator_trend, indicat
 from chuishao.geo.models import Jurisdiction, Kind
 from chuishao.orgs.models import Organisation, Role
 from chuishao.orgs.scopes import grants_of
+from chuishao.party.coverage import CoverageRow, coverage_summary
 
 DASHBOARD_ROLES = frozenset({Role.CITY_CENTRE, Role.DISTRICT_CENTRE, Role.LEADER, Role.ADMIN})
 LEVEL_ORDER = {Kind.CITY: 0, Kind.DISTRICT: 1, Kind.STREET: 2, Kind.COMMUNITY: 3}
@@ -78,6 +79,8 @@ class Dashboard:
     categories: list[tuple[Category, int, str]]
     whistles_open: int
     whistles: list[Whistle]
+    # Party organisation coverage of the node today (grids, complexes, new organisations): four queries.
+    coverage: CoverageRow | None = None
 
     def headline(self) -> list[tuple[str, str, float | None]]:
         labels = {r.name: str(r.label) for r in RATES}
@@ -158,6 +161,7 @@ def dashboard(actor: Any, node: Jurisdiction, period: str | None = None) -> Dash
         categories=categories,
         whistles_open=whistles.count(),
         whistles=list(whistles.select_related("street").order_by("-created_at")[:8]),
+        coverage=coverage_summary(node),
     )
 
 
