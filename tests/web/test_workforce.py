@@ -142,3 +142,44 @@ def test_request_admit_and_register_over_http(client, city):
 
 def test_residents_have_no_register(client, city):
     assert as_(client, "resident").get(reverse("web:admissions")).status_code == 404
+
+
+def test_the_catalogue_says_what_each_report_replaces(client, city):
+    page = as_(client, "community-a").get(reverse("web:reports")).content.decode()
+    from chuishao.web.community_report import CATALOGUE
+
+    table = page.split('data-testid="catalogue"')[1].split("</table>")[0]
+    assert table.count("<tr>") == len(CATALOGUE) + 1  # the header and one row per report
+    assert reverse("web:report_community") in page
+    assert as_(client, "resident").get(reverse("web:reports")).status_code == 404
+    assert as_(client, "um-a").get(reverse("web:reports")).status_code == 404
+
+
+def test_the_community_month_is_read_from_the_data(client, city, worker):
+    from chuishao.cases.services import case_report
+    from tests.factories import grid_centre
+
+    lat, lng = grid_centre("110901001001001")
+    with clock.frozen(timezone.make_aware(dt.datetime(2026, 10, 12, 9), timezone.get_fixed_timezone(480))):
+        for _ in range(2):
+            case_report(
+                actor=city.people["resident"], source="resident_web", category="S0102", description="垃圾",
+                lat=lat, lng=lng,
+            )  # fmt: skip
+    url = reverse("web:report_community_node", args=[C1])
+    page = as_(client, "community-a").get(url + "?month=2026-10").content.decode()
+    received, public_first = _rows(page)[:2]
+    assert (received[1], public_first[1]) == ("2", "2")
+    response = client.get(url + "?month=2026-10&format=xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    lines = [row for row in sheet.iter_rows(values_only=True) if row and row[0]]
+    assert lines[2][:2] == (received[0], 2), "the sheet holds the page's figures"
+    september = _rows(client.get(url + "?month=2026-09").content.decode())
+    assert september[0][1] == "0"
+    assert as_(client, "community-b").get(url).status_code == 404
+
+
+def _rows(page: str):
+    import re
+
+    return re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">([^<]+)</td></tr>", page)

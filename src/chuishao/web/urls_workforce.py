@@ -13,4 +13,7 @@ urlpatterns: list = [
     path("admissions/", workforce.admissions_page, name="admissions"),
     path("admissions/new/", workforce.admission_new, name="admission_new"),
     path("admissions/<int:pk>/<slug:action>/", workforce.admission_act, name="admission_act"),
+    path("reports/", workforce.reports_page, name="reports"),
+    path("reports/community/", workforce.community_report_page, name="report_community"),
+    path("reports/community/<str:code>/", workforce.community_report_page, name="report_community_node"),
 ]

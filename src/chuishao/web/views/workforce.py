@@ -9,6 +9,7 @@ message or as the form with its error.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -17,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +26,7 @@ from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import grants_of
 from chuishao.web import workforce_forms as f
+from chuishao.web.community_report import CATALOGUE, community_month, community_month_xlsx
 from chuishao.workforce import selectors as sel
 from chuishao.workforce import services as svc
 from chuishao.workforce.errors import WorkforceError
@@ -325,3 +327,75 @@ def admission_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     else:
         messages.success(request, _("Recorded."))
     return redirect(reverse("web:admissions") + f"#a{pk}")
+
+
+# ------------------------------------------------------------------------------ generated reports
+
+
+def _month_of(raw: str | None) -> dt.date:
+    """``YYYY-MM`` as typed, else the month before this one (the month a monthly report is filed for)."""
+    try:
+        year, month = (int(p) for p in (raw or "").split("-"))
+        if 2000 <= year <= 2100 and 1 <= month <= 12:
+            return dt.date(year, month, 1)
+    except ValueError:
+        pass
+    first = svc.today().replace(day=1)
+    return (first - dt.timedelta(days=1)).replace(day=1)
+
+
+def _report_communities(actor: Any) -> Any:
+    return sel.roster_nodes(actor).filter(kind="community")
+
+
+@login_required
+def reports_page(request: HttpRequest) -> HttpResponse:
+    """The catalogue of generated reports, each with the hand-kept form it replaces."""
+    communities = _report_communities(request.user)
+    if not sel.roster_nodes(request.user).exists():
+        raise Http404
+    entries = []
+    for entry in CATALOGUE:
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:
+            url = ""
+        entries.append((entry, url))
+    return render(
+        request,
+        "web/workforce/reports.html",
+        {
+            "entries": entries,
+            "communities": communities[:300],
+            "month": _month_of(request.GET.get("month")),
+            "title": _("Generated reports"),
+        },
+    )
+
+
+@login_required
+def community_report_page(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    if code is None:
+        code = request.GET.get("c") or ""
+        if not code:
+            first = _report_communities(request.user).first()
+            if first is None:
+                raise Http404
+            code = first.code
+        return redirect(
+            reverse("web:report_community_node", args=[code]) + f"?month={request.GET.get('month', '')}"
+        )
+    node = Jurisdiction.objects.filter(code=code, kind="community").first()
+    if node is None or not sel.may_read_roster(request.user, node):
+        raise Http404
+    month = _month_of(request.GET.get("month"))
+    sections = community_month(node, month)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(community_month_xlsx(node, month, sections), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="community-{node.code}-{month:%Y-%m}.xlsx"'
+        return response
+    return render(
+        request,
+        "web/workforce/community_report.html",
+        {"node": node, "month": month, "sections": sections, "title": _("Community monthly statistics")},
+    )

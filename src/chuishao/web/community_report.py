@@ -1,0 +1,223 @@
+"""社区减负: the reports a community used to type by hand, generated from the data entered once.
+
+``CATALOGUE`` lists every generated report with the hand-kept form it replaces, so that a district
+can refuse a new form that the system already answers (the admission register's refusal reason).
+``community_month`` is the community's monthly statistics: cases, grid work, volunteer service,
+party coverage, its workers and the work pushed down to it, one month, one community.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from chuishao.cases.models import PUBLIC_SOURCES, Case, Satisfaction
+from chuishao.engagement.models import Claim, ClaimStatus, PointEntry
+from chuishao.geo.models import Jurisdiction
+from chuishao.workforce.models import CommunityWorker, ItemKind, Post
+from chuishao.workforce.selectors import register
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One generated report: what it is, the hand-kept form it replaces and where it is opened."""
+
+    key: str
+    title: Any
+    replaces: Any
+    source: Any
+    url_name: str
+    formats: str = "HTML · XLSX"
+
+
+CATALOGUE: list[Entry] = [
+    Entry(
+        "community_month",
+        _("Community monthly statistics"),
+        _(
+            "The monthly community report typed by hand: cases, patrols and visits, volunteer service, "
+            "party coverage, staff and tasks received"
+        ),
+        _("cases, grid work, dual reporting, party organisations, community workers, admission register"),
+        "web:report_community",
+    ),
+    Entry(
+        "cases_by_category",
+        _("Cases by category, grid and street"),
+        _("The monthly urban-management problem statistics by category and area"),
+        _("cases"),
+        "web:dashboard",
+    ),
+    Entry(
+        "evaluation",
+        _("Evaluation and rankings"),
+        _("The grid-management assessment score sheets of grids, communities, streets and departments"),
+        _("cases and their events"),
+        "web:evaluation",
+    ),
+    Entry(
+        "patrols",
+        _("Patrol coverage and visits"),
+        _("Grid workers' paper patrol logs and household visit ledgers"),
+        _("grid work (patrols, visits)"),
+        "web:gridwork_coverage",
+        "HTML",
+    ),
+    Entry(
+        "volunteer_service",
+        _("Volunteer service and points per unit"),
+        _("The in-service party members' service record books and the year-end feedback forms to units"),
+        _("dual reporting (confirmed service, points ledger)"),
+        "web:serve_unit_home",
+        "HTML · XLSX · PDF",
+    ),
+    Entry(
+        "party_coverage",
+        _("Party organisation coverage and gaps"),
+        _("The party organisation coverage statistics form (grids, complexes, new organisations)"),
+        _("party organisations"),
+        "web:party_coverage",
+    ),
+    Entry(
+        "workers",
+        _("Community workers' posts, grades and pay coefficients"),
+        _("The community workers' roster and grade-and-pay table"),
+        _("community workers"),
+        "web:workforce_home",
+    ),
+    Entry(
+        "admissions",
+        _("Work admitted for communities"),
+        _("The ledger of tasks, forms and inspections pushed down to communities"),
+        _("admission register"),
+        "web:admissions",
+        "HTML",
+    ),
+]
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of ``month`` and of the next month, in the site's time zone."""
+    start = dt.date(month.year, month.month, 1)
+    nxt = dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    tz = timezone.get_current_timezone()
+    return (
+        timezone.make_aware(dt.datetime.combine(start, dt.time()), tz),
+        timezone.make_aware(dt.datetime.combine(nxt, dt.time()), tz),
+    )
+
+
+@dataclass
+class Section:
+    title: Any
+    rows: list[tuple[Any, Any]] = field(default_factory=list)
+    note: Any = ""
+
+
+# Further sections (grid work, party coverage) register here: ``(community, month) → Section``.
+EXTRA_SECTIONS: list[Callable[[Jurisdiction, dt.date], Section]] = []
+
+
+def _cases(node: Jurisdiction, start: dt.datetime, end: dt.datetime) -> Section:
+    here = Case.objects.filter(community=node)
+    received = here.filter(created_at__gte=start, created_at__lt=end)
+    totals = received.aggregate(
+        n=Count("pk"),
+        public=Count("pk", filter=Q(source__in=PUBLIC_SOURCES)),
+    )
+    closed = here.filter(closed_at__gte=start, closed_at__lt=end).aggregate(
+        n=Count("pk"),
+        rated=Count("pk", filter=~Q(satisfaction="")),
+        satisfied=Count("pk", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY])),
+    )
+    section = Section(_("Cases"))
+    section.rows += [
+        (_("Received"), totals["n"]),
+        (_("Reported first by the public"), totals["public"]),
+        (_("Closed"), closed["n"]),
+        (_("Rated by the reporter"), closed["rated"]),
+        (_("Satisfied or basically satisfied"), closed["satisfied"]),
+    ]
+    by_major = (
+        received.values("category__parent__kind", "category__parent__code", "category__parent__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "category__parent__kind", "category__parent__code")
+    )
+    for row in by_major:
+        label = row["category__parent__name"] or "–"
+        section.rows.append((_("Received: %(category)s") % {"category": label}, row["n"]))
+    return section
+
+
+def _service(node: Jurisdiction, start: dt.datetime, end: dt.datetime) -> Section:
+    confirmed = Claim.objects.filter(
+        task__node=node, status=ClaimStatus.CONFIRMED, confirmed_at__gte=start, confirmed_at__lt=end
+    ).aggregate(n=Count("pk"), hours=Sum("hours"), people=Count("person", distinct=True))
+    points = PointEntry.objects.filter(
+        node=node, served_on__gte=start.date(), served_on__lt=end.date()
+    ).aggregate(total=Sum("points"))
+    return Section(
+        _("Volunteer service (dual reporting)"),
+        [
+            (_("Services confirmed"), confirmed["n"]),
+            (_("Members who served"), confirmed["people"]),
+            (_("Hours confirmed"), confirmed["hours"] or Decimal("0")),
+            (_("Points written to the ledger"), points["total"] or Decimal("0")),
+        ],
+    )
+
+
+def _workers(node: Jurisdiction, last_day: dt.date) -> Section:
+    on_roster = CommunityWorker.objects.filter(community=node, started_on__lte=last_day).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=last_day)
+    )
+    counts = dict(on_roster.values_list("post").annotate(n=Count("pk")))
+    return Section(
+        _("Community workers at the month's end"),
+        [(label, counts.get(value, 0)) for value, label in Post.choices],
+    )
+
+
+def _admitted(node: Jurisdiction, month: dt.date) -> Section:
+    reg = register(node, months=1, until=month)
+    first = reg.months[0]
+    return Section(
+        _("Work pushed down to the community and in force this month"),
+        [(label, reg.total(first, value)) for value, label in ItemKind.choices],
+        _("Only admitted items count; see the admission register."),
+    )
+
+
+def community_month(node: Jurisdiction, month: dt.date) -> list[Section]:
+    """The community's monthly statistics, every figure read from the data (a fixed number of queries)."""
+    start, end = month_bounds(month)
+    last_day = (end - dt.timedelta(days=1)).date()
+    sections = [_cases(node, start, end)]
+    sections += [extra(node, month) for extra in EXTRA_SECTIONS]
+    sections += [_service(node, start, end), _workers(node, last_day), _admitted(node, month)]
+    return sections
+
+
+def community_month_xlsx(node: Jurisdiction, month: dt.date, sections: list[Section]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"{month:%Y-%m}"
+    sheet.append([str(_("Community monthly statistics")), node.name, f"{month:%Y-%m}"])
+    for section in sections:
+        sheet.append([])
+        sheet.append([str(section.title)])
+        for label, value in section.rows:
+            sheet.append([str(label), float(value) if isinstance(value, Decimal) else value])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
