@@ -13,11 +13,8 @@ from chuishao.actors import SYSTEM
 from chuishao.events.models import Event
 from chuishao.orgs.services import organisation_upsert
 from chuishao.party.coverage import coverage_summary
+from chuishao.party.errors import PartyConflict, PartyDenied, PartyInvalid, PartyNotFound
 from chuishao.party.members import (
-    PartyOrgConflict,
-    PartyOrgDenied,
-    PartyOrgInvalid,
-    PartyOrgNotFound,
     party_member_add,
     party_member_end,
     party_org_dissolve,
@@ -83,10 +80,10 @@ def test_founding_a_branch_covers_its_grid_and_appends_an_event(city, branch):
 def test_who_may_add_and_end_members(city, branch, who, allowed):
     actor = city.people[who]
     if not allowed:
-        with pytest.raises(PartyOrgDenied):
+        with pytest.raises(PartyDenied):
             party_member_add(actor=actor, party_org=branch, name="王建国", role="secretary")
         member = party_member_add(actor=city.people["community-a"], party_org=branch, name="王建国")
-        with pytest.raises(PartyOrgDenied):
+        with pytest.raises(PartyDenied):
             party_member_end(actor=actor, member=member)
         assert PartyMember.objects.get(pk=member.pk).until is None
         return
@@ -104,7 +101,7 @@ def test_who_may_add_and_end_members(city, branch, who, allowed):
 def test_one_secretary_at_a_time_and_a_linked_person_once(city, branch):
     staff = city.people["community-a"]
     first = party_member_add(actor=staff, party_org=branch, name="王建国", role="secretary")
-    with pytest.raises(PartyOrgConflict):
+    with pytest.raises(PartyConflict):
         party_member_add(actor=staff, party_org=branch, name="李秀英", role="secretary")
     party_member_end(actor=staff, member=first)
     second = party_member_add(actor=staff, party_org=branch, name="李秀英", role="secretary")
@@ -112,7 +109,7 @@ def test_one_secretary_at_a_time_and_a_linked_person_once(city, branch):
     worker = city.people["grid-a"]
     linked = party_member_add(actor=staff, party_org=branch, person=worker)
     assert linked.name == "grid-a"  # the account's display name when no name is written
-    with pytest.raises(PartyOrgConflict):
+    with pytest.raises(PartyConflict):
         party_member_add(actor=staff, party_org=branch, person=worker, role="committee_member")
     current, past = party_org_members(branch)
     assert [m.name for m in current] == ["李秀英", "grid-a"] and [m.name for m in past] == ["王建国"]
@@ -122,29 +119,29 @@ def test_one_secretary_at_a_time_and_a_linked_person_once(city, branch):
 def test_bad_input_is_refused_with_a_reason_and_nothing_written(city, branch):
     staff = city.people["community-a"]
     today = timezone.localdate(clock.now())
-    with pytest.raises(PartyOrgInvalid):
+    with pytest.raises(PartyInvalid):
         party_member_add(actor=staff, party_org=branch, name="  ")
-    with pytest.raises(PartyOrgInvalid):
+    with pytest.raises(PartyInvalid):
         party_member_add(actor=staff, party_org=branch, name="王", role="chairman")
-    with pytest.raises(PartyOrgInvalid):
+    with pytest.raises(PartyInvalid):
         party_member_add(actor=staff, party_org=branch, name="王", since=today + dt.timedelta(days=1))
-    with pytest.raises(PartyOrgInvalid):  # before the branch existed
+    with pytest.raises(PartyInvalid):  # before the branch existed
         party_member_add(actor=staff, party_org=branch, name="王", since=today - dt.timedelta(days=60))
-    with pytest.raises(PartyOrgInvalid):
+    with pytest.raises(PartyInvalid):
         party_member_add(actor=staff, party_org=branch, name="王" * 61)
     assert not PartyMember.objects.exists() and not events("party.member_added")
     member = party_member_add(actor=staff, party_org=branch, name="王", since=today - dt.timedelta(days=5))
-    with pytest.raises(PartyOrgInvalid):
+    with pytest.raises(PartyInvalid):
         party_member_end(actor=staff, member=member, until=today - dt.timedelta(days=6))
     party_member_end(actor=staff, member=member)
-    with pytest.raises(PartyOrgConflict):
+    with pytest.raises(PartyConflict):
         party_member_end(actor=staff, member=member)
-    with pytest.raises(PartyOrgNotFound):
+    with pytest.raises(PartyNotFound):
         party_member_end(actor=staff, member=999999)
     unit = organisation_upsert(
         actor=SYSTEM, code="u-1", kind="unit", name="单位", jurisdiction=city.node(GRID_A1), unit_kind="organ"
     )
-    with pytest.raises(PartyOrgNotFound):  # not a party organisation
+    with pytest.raises(PartyNotFound):  # not a party organisation
         party_member_add(actor=staff, party_org=unit, name="王")
 
 
@@ -152,27 +149,27 @@ def test_dissolving_uncovers_the_grid_and_ends_every_term(city, branch):
     staff = city.people["street-a"]
     party_member_add(actor=staff, party_org=branch, name="王建国", role="secretary")
     party_member_add(actor=staff, party_org=branch, name="李秀英")
-    with pytest.raises(PartyOrgDenied):
+    with pytest.raises(PartyDenied):
         party_org_dissolve(actor=city.people["community-b"], party_org=branch)
     party_org_dissolve(actor=staff, party_org=branch, reason="网格调整")
     assert coverage_summary(city.node(COMMUNITY_A)).grids.covered == 0
     assert not PartyMember.objects.filter(until__isnull=True).exists()
     [event] = events("party.org_dissolved")
     assert len(event.after["members_ended"]) == 2
-    with pytest.raises(PartyOrgConflict):
+    with pytest.raises(PartyConflict):
         party_org_dissolve(actor=staff, party_org=branch)
-    with pytest.raises(PartyOrgInvalid):
+    with pytest.raises(PartyInvalid):
         party_member_add(actor=staff, party_org=branch, name="张")
 
 
 def test_founding_checks_scope_and_place(city):
-    with pytest.raises(PartyOrgDenied):
+    with pytest.raises(PartyDenied):
         party_org_found(actor=city.people["community-b"], code="x", name="x", jurisdiction=city.node(GRID_A1))
-    with pytest.raises(PartyOrgInvalid):  # no place, or two
+    with pytest.raises(PartyInvalid):  # no place, or two
         party_org_found(actor=city.people["city"], code="x", name="x")
-    with pytest.raises(PartyOrgInvalid):
+    with pytest.raises(PartyInvalid):
         party_org_found(actor=city.people["city"], code="x", name="", jurisdiction=city.node(GRID_A1))
-    with pytest.raises(PartyOrgConflict):  # the code is taken
+    with pytest.raises(PartyConflict):  # the code is taken
         party_org_found(actor=city.people["city"], code="centre", name="x", jurisdiction=city.node(GRID_A1))
     assert not events("party.org_founded")
 
@@ -181,9 +178,9 @@ def test_reading_an_organisation_is_scoped(city, branch):
     assert party_org_get(city.people["leader"], branch.pk) == branch
     assert party_org_get(city.people["community-a"], str(branch.pk)) == branch
     for who in ("community-b", "district-b", "grid-a", "resident", "um-a"):
-        with pytest.raises(PartyOrgNotFound):
+        with pytest.raises(PartyNotFound):
             party_org_get(city.people[who], branch.pk)
-    with pytest.raises(PartyOrgNotFound):
+    with pytest.raises(PartyNotFound):
         party_org_get(city.people["city"], "abc")
     orgs = party_orgs_in(city.node(COMMUNITY_A))
     assert [o.code for o in orgs] == ["p-grid-a1"] and orgs[0].current_members == []

@@ -22,6 +22,7 @@ from chuishao.orgs.models import Organisation, OrgKind, PartyOrgLevel, Role
 from chuishao.orgs.scopes import grants_of
 from chuishao.orgs.services import organisation_upsert
 from chuishao.party.coverage import COVERAGE_ROLES, NEW_ORG_KINDS, active_on, today, under_q
+from chuishao.party.errors import PartyConflict, PartyDenied, PartyInvalid, PartyNotFound
 from chuishao.party.models import PartyMember, PartyRole
 
 MANAGER_ROLES = frozenset(
@@ -29,30 +30,6 @@ MANAGER_ROLES = frozenset(
 )
 NAME_LIMIT = 60
 REASON_LIMIT = 200
-
-
-class PartyOrgError(Exception):
-    code = "party.error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class PartyOrgInvalid(PartyOrgError):
-    code = "party.invalid"
-
-
-class PartyOrgNotFound(PartyOrgError):
-    code = "party.not_found"
-
-
-class PartyOrgDenied(PartyOrgError):
-    code = "party.denied"
-
-
-class PartyOrgConflict(PartyOrgError):
-    code = "party.conflict"
 
 
 # ------------------------------------------------------------------------------------------------ scope
@@ -82,7 +59,7 @@ def may_read_org(actor: Any, org: Organisation) -> bool:
 
 def _require_manager(actor: Any, node: Jurisdiction) -> None:
     if not manages(actor, node):
-        raise PartyOrgDenied(
+        raise PartyDenied(
             _("Only the staff of %(node)s or the levels above may do this.") % {"node": node.name}
         )
 
@@ -103,14 +80,14 @@ def party_org_get(actor: Any, pk: Any) -> Organisation:
     try:
         pk = int(pk)
     except (TypeError, ValueError):
-        raise PartyOrgNotFound(_("No such party organisation.")) from None
+        raise PartyNotFound(_("No such party organisation.")) from None
     org = (
         Organisation.objects.filter(pk=pk, kind=OrgKind.PARTY_ORG)
         .select_related("jurisdiction", "attached_complex", "attached_unit", "parent")
         .first()
     )
     if org is None or not may_read_org(actor, org):
-        raise PartyOrgNotFound(_("No such party organisation."))
+        raise PartyNotFound(_("No such party organisation."))
     return org
 
 
@@ -171,16 +148,16 @@ def _locked_org(org: Organisation | int) -> Organisation:
         .first()
     )
     if row is None:
-        raise PartyOrgNotFound(_("No such party organisation."))
+        raise PartyNotFound(_("No such party organisation."))
     return row
 
 
 def _day(value: dt.date | None, what: str) -> dt.date:
     day = value or today()
     if not isinstance(day, dt.date):
-        raise PartyOrgInvalid(_("Give the %(what)s as a date.") % {"what": what})
+        raise PartyInvalid(_("Give the %(what)s as a date.") % {"what": what})
     if day > today():
-        raise PartyOrgInvalid(_("The %(what)s cannot be in the future.") % {"what": what})
+        raise PartyInvalid(_("The %(what)s cannot be in the future.") % {"what": what})
     return day
 
 
@@ -203,29 +180,27 @@ def party_member_add(
     org = _locked_org(party_org)
     _require_manager(actor, org.jurisdiction)
     if role not in PartyRole.values:
-        raise PartyOrgInvalid(_("Choose a role: secretary, deputy secretary, committee member or member."))
+        raise PartyInvalid(_("Choose a role: secretary, deputy secretary, committee member or member."))
     day = _day(since, _("start date"))
     if org.dissolved_on is not None and org.dissolved_on <= day:
-        raise PartyOrgInvalid(_("This party organisation was dissolved on %(d)s.") % {"d": org.dissolved_on})
+        raise PartyInvalid(_("This party organisation was dissolved on %(d)s.") % {"d": org.dissolved_on})
     if org.established_on is not None and day < org.established_on:
-        raise PartyOrgInvalid(
-            _("The organisation was only established on %(d)s.") % {"d": org.established_on}
-        )
+        raise PartyInvalid(_("The organisation was only established on %(d)s.") % {"d": org.established_on})
     name = (name or "").strip() or (_display_name(person) if person is not None else "")
     if not name:
-        raise PartyOrgInvalid(_("Write the person's name."))
+        raise PartyInvalid(_("Write the person's name."))
     if len(name) > NAME_LIMIT:
-        raise PartyOrgInvalid(_("The name is longer than %(n)s characters.") % {"n": NAME_LIMIT})
+        raise PartyInvalid(_("The name is longer than %(n)s characters.") % {"n": NAME_LIMIT})
     current = PartyMember.objects.filter(party_org=org, until__isnull=True)
     if role == PartyRole.SECRETARY and current.filter(role=PartyRole.SECRETARY).exists():
-        raise PartyOrgConflict(_("The organisation has a secretary: end that term first."))
+        raise PartyConflict(_("The organisation has a secretary: end that term first."))
     if person is not None and current.filter(person=person).exists():
-        raise PartyOrgConflict(_("%(name)s is already a member.") % {"name": name})
+        raise PartyConflict(_("%(name)s is already a member.") % {"name": name})
     try:
         with transaction.atomic():
             member = PartyMember.objects.create(party_org=org, person=person, name=name, role=role, since=day)
     except IntegrityError as exc:  # a concurrent writer that the lock did not cover
-        raise PartyOrgConflict(_("Someone changed this organisation first. Reload the page.")) from exc
+        raise PartyConflict(_("Someone changed this organisation first. Reload the page.")) from exc
     _event(
         "party.member_added",
         actor=actor,
@@ -243,18 +218,18 @@ def party_member_end(
     pk = member.pk if isinstance(member, PartyMember) else member
     found = PartyMember.objects.filter(pk=pk).values_list("party_org_id", flat=True).first()
     if found is None:
-        raise PartyOrgNotFound(_("No such member."))
+        raise PartyNotFound(_("No such member."))
     org = _locked_org(found)
     _require_manager(actor, org.jurisdiction)
     row = PartyMember.objects.select_for_update().get(pk=pk)
     if row.until is not None:
-        raise PartyOrgConflict(_("This membership already ended on %(d)s.") % {"d": row.until})
+        raise PartyConflict(_("This membership already ended on %(d)s.") % {"d": row.until})
     day = _day(until, _("end date"))
     if day < row.since:
-        raise PartyOrgInvalid(_("The end date is before the start date %(d)s.") % {"d": row.since})
+        raise PartyInvalid(_("The end date is before the start date %(d)s.") % {"d": row.since})
     reason = (reason or "").strip()
     if len(reason) > REASON_LIMIT:
-        raise PartyOrgInvalid(_("The reason is longer than %(n)s characters.") % {"n": REASON_LIMIT})
+        raise PartyInvalid(_("The reason is longer than %(n)s characters.") % {"n": REASON_LIMIT})
     PartyMember.objects.filter(pk=row.pk, until__isnull=True).update(until=day, end_reason=reason)
     row.until, row.end_reason = day, reason
     _event(
@@ -272,12 +247,12 @@ def _node_of(
 ) -> Jurisdiction:
     given = [x for x in (jurisdiction, complex_, unit) if x is not None]
     if len(given) != 1:
-        raise PartyOrgInvalid(_("Name one place: a jurisdiction node, a residential complex or a unit."))
+        raise PartyInvalid(_("Name one place: a jurisdiction node, a residential complex or a unit."))
     if complex_ is not None:
         return complex_.community
     if unit is not None:
         if unit.kind != OrgKind.UNIT:
-            raise PartyOrgInvalid(_("A party organisation is attached to a registered unit."))
+            raise PartyInvalid(_("A party organisation is attached to a registered unit."))
         return unit.jurisdiction
     assert jurisdiction is not None
     return jurisdiction
@@ -300,19 +275,19 @@ def party_org_found(
     node = _node_of(jurisdiction, complex_, unit)
     _require_manager(actor, node)
     if level not in PartyOrgLevel.values:
-        raise PartyOrgInvalid(_("Choose a level: party committee, general branch or branch."))
+        raise PartyInvalid(_("Choose a level: party committee, general branch or branch."))
     day = _day(established_on, _("founding date"))
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not name:
-        raise PartyOrgInvalid(_("A party organisation needs a code and a name."))
+        raise PartyInvalid(_("A party organisation needs a code and a name."))
     if Organisation.objects.filter(code=code).exists():
-        raise PartyOrgConflict(_("The code %(code)s is taken.") % {"code": code})
+        raise PartyConflict(_("The code %(code)s is taken.") % {"code": code})
     if (
         unit is not None
         and unit.unit_kind in NEW_ORG_KINDS
         and not active_on(unit.established_on, unit.dissolved_on, day)
     ):
-        raise PartyOrgInvalid(_("The unit did not exist on that day."))
+        raise PartyInvalid(_("The unit did not exist on that day."))
     org = organisation_upsert(
         actor=actor,
         code=code,
@@ -339,12 +314,10 @@ def party_org_dissolve(
     org = _locked_org(party_org)
     _require_manager(actor, org.jurisdiction)
     if org.dissolved_on is not None:
-        raise PartyOrgConflict(_("This party organisation was dissolved on %(d)s.") % {"d": org.dissolved_on})
+        raise PartyConflict(_("This party organisation was dissolved on %(d)s.") % {"d": org.dissolved_on})
     day = _day(on, _("dissolution date"))
     if org.established_on is not None and day <= org.established_on:
-        raise PartyOrgInvalid(
-            _("The organisation was only established on %(d)s.") % {"d": org.established_on}
-        )
+        raise PartyInvalid(_("The organisation was only established on %(d)s.") % {"d": org.established_on})
     reason = (reason or "").strip()[:REASON_LIMIT]
     Organisation.objects.filter(pk=org.pk, dissolved_on__isnull=True).update(dissolved_on=day)
     org.dissolved_on = day

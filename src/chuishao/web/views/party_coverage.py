@@ -34,6 +34,7 @@ from chuishao.party.coverage import (
     may_read_coverage,
     today,
 )
+from chuishao.party.errors import PartyError, PartyNotFound
 from chuishao.party.models import PartyMember, PartyRole
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -139,7 +140,7 @@ class EndForm(forms.Form):
 def _org(request: HttpRequest, pk: int) -> Any:
     try:
         return svc.party_org_get(request.user, pk)
-    except svc.PartyOrgNotFound as exc:
+    except PartyNotFound as exc:
         raise Http404(exc.message) from exc
 
 
@@ -186,7 +187,7 @@ def party_member_add_view(request: HttpRequest, pk: int) -> HttpResponse:
             person=data["person"],
             since=data.get("since"),
         )
-    except svc.PartyOrgError as exc:
+    except PartyError as exc:
         form.add_error(None, exc.message)
         return party_org_page(request, pk, form=form)
     messages.success(request, _("%(name)s added.") % {"name": member.name})
@@ -212,7 +213,7 @@ def party_member_end_view(request: HttpRequest, pk: int) -> HttpResponse:
             until=form.cleaned_data.get("until"),
             reason=form.cleaned_data.get("reason") or "",
         )
-    except svc.PartyOrgError as exc:
+    except PartyError as exc:
         messages.error(request, exc.message)
         return redirect(to)
     messages.success(request, _("%(name)s's term ended on %(d)s.") % {"name": ended.name, "d": ended.until})
