@@ -42,11 +42,10 @@ def test_one_open_patrol_per_worker(city):
     with pytest.raises(GridworkConflict):
         start(city, when=T0 + dt.timedelta(minutes=5))
     # The database holds the rule too, whatever writes the row.
+    first = Patrol.objects.get()
+    second = Patrol(worker=first.worker, city=first.city, community=first.community, started_at=clock.now())
     with pytest.raises(IntegrityError), transaction.atomic():
-        first = Patrol.objects.get()
-        Patrol.objects.create(
-            worker=first.worker, city=first.city, community=first.community, started_at=clock.now()
-        )
+        second.save()
     # Another worker patrols at the same time.
     assert start(city, "grid-a2").is_open
 
