@@ -184,3 +184,19 @@ def test_reading_an_organisation_is_scoped(city, branch):
         party_org_get(city.people["city"], "abc")
     orgs = party_orgs_in(city.node(COMMUNITY_A))
     assert [o.code for o in orgs] == ["p-grid-a1"] and orgs[0].current_members == []
+
+
+def test_the_admin_lists_members_but_never_edits_them(client, city, branch):
+    boss = city.people["admin"]
+    boss.is_staff = boss.is_superuser = True
+    boss.save(update_fields=["is_staff", "is_superuser"])
+    client.force_login(boss)
+    admin_client = client
+    member = party_member_add(actor=city.people["city"], party_org=branch, name="王建国", role="secretary")
+    listing = admin_client.get("/admin/party/partymember/")
+    assert listing.status_code == 200 and "王建国" in listing.content.decode()
+    assert admin_client.get("/admin/party/partymember/add/").status_code == 403
+    assert (
+        admin_client.post(f"/admin/party/partymember/{member.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
+    assert PartyMember.objects.filter(pk=member.pk).exists()
