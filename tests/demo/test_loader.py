@@ -53,6 +53,14 @@ def test_demo_loads_through_the_services(capsys):
     ).exists()
     assert PointEntry.objects.exists()
 
+    # Community workers in every community; the register has admitted, refused and waiting requests.
+    from chuishao.workforce.models import Admission, CommunityWorker
+
+    staffed = set(CommunityWorker.objects.values_list("community_id", flat=True).distinct())
+    assert staffed == set(Jurisdiction.objects.filter(kind="community").values_list("pk", flat=True))
+    assert CommunityWorker.objects.filter(post="head").count() == len(staffed)
+    assert {"admitted", "refused", "requested"} <= set(Admission.objects.values_list("status", flat=True))
+
     call_command("demo")
     out = capsys.readouterr().out
     assert "already loaded" in out
