@@ -39,6 +39,22 @@ def has_grid(user) -> bool:
 
 
 @register.simple_tag
+def community_work_nav(user) -> dict[str, bool]:
+    """Which of the community-work pages (grid work, party organisations, workers, admissions,
+    generated reports) the person can open; the header groups them in one menu."""
+    from chuishao.workforce.scopes import REQUESTERS, ROSTER_READERS
+
+    held = {g.role for g in grants_of(user) if g.node_id or g.organisation_id}
+    readers = bool(held & ROSTER_READERS)
+    return {
+        "workers": readers,
+        "admissions": readers or bool(held & REQUESTERS),
+        "reports": readers,
+        "any": readers or bool(held & REQUESTERS),
+    }
+
+
+@register.simple_tag
 def has_dashboard(user) -> bool:
     from chuishao.web.dashboard import DASHBOARD_ROLES
 
