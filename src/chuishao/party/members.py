@@ -270,6 +270,7 @@ def party_org_found(
     unit: Organisation | None = None,
     parent: Organisation | None = None,
     established_on: dt.date | None = None,
+    name_en: str = "",
 ) -> Organisation:
     """Set up a party organisation on a node, in a complex or in a unit, established on a day."""
     node = _node_of(jurisdiction, complex_, unit)
@@ -293,6 +294,7 @@ def party_org_found(
         code=code,
         kind=OrgKind.PARTY_ORG,
         name=name,
+        name_en=name_en,
         jurisdiction=node,
         parent=parent,
         party_level=level,
