@@ -1,5 +1,6 @@
 """The grid worker's workspace (phone-first): my grid on a map with its open cases, what waits for me
-(public reports to verify on site, finished work to check), and reporting on the spot."""
+(public reports to verify on site, finished work to check), reporting on the spot, my patrol (start,
+end, track) and visits, and my day and month."""
 
 from __future__ import annotations
 
@@ -16,17 +17,16 @@ from chuishao import clock
 from chuishao.cases.models import PUBLIC_SOURCES, Status
 from chuishao.cases.presenting import VERB_WORDS, deadline_colour, event_words
 from chuishao.cases.selectors import PATROL_VERBS, case_list, patrol_work_since
-from chuishao.geo.models import Jurisdiction
-from chuishao.orgs.models import Role
-from chuishao.orgs.scopes import grants_of
+from chuishao.gridwork import selectors as gridwork
+from chuishao.web.gridwork_forms import VisitForm
 
 LIMIT = 50
 
 
 @login_required
 def grid_page(request: HttpRequest) -> HttpResponse:
-    ids = [g.node_id for g in grants_of(request.user) if g.role == Role.GRID_WORKER and g.node_id]
-    grids = list(Jurisdiction.objects.filter(pk__in=ids).order_by("code"))
+    # The grids I work: my grid-worker memberships and the unit grids of my beat.
+    grids = gridwork.my_grids(request.user)
     if not grids:
         raise Http404
     code = request.GET.get("grid")
@@ -68,6 +68,10 @@ def grid_page(request: HttpRequest) -> HttpResponse:
             "open_rows": [(c, deadline_colour(c, now)) for c in open_cases],
             "open_count": cases.count(),
             "map_data": {"grid": grid.boundary, "cases": points},
+            "patrol": gridwork.open_patrol(request.user),
+            "day": gridwork.worker_day(actor=request.user),
+            "month": gridwork.worker_month(actor=request.user),
+            "visit_form": VisitForm(grids=grids, initial={"grid": grid.pk}),
             "title": _("My grid"),
         },
     )

@@ -23,6 +23,8 @@ from chuishao.cases.selectors import case_duplicates_nearby, case_get_by_token, 
 from chuishao.cases.services import case_rate, case_report
 from chuishao.catalog.models import QuestionType
 from chuishao.catalog.selectors import CatalogError, category_get, category_questions
+from chuishao.gridwork.errors import GridworkError
+from chuishao.gridwork.services import patrol_link_case
 from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import roles_of
 from chuishao.web.forms import RateForm, ReportForm
@@ -110,6 +112,9 @@ def report(request: HttpRequest) -> HttpResponse:
     except CaseError as exc:
         return _report_page(request, form, exc.message, status=400)
     if patrol:
+        # A grid worker on patrol: the case joins the open patrol (nothing to join when none is open).
+        with contextlib.suppress(GridworkError):
+            patrol_link_case(actor=request.user, case=case)
         messages.success(request, _("Case %(number)s is filed from your patrol.") % {"number": case.number})
         return redirect("web:case_detail", pk=case.pk)
     return redirect(f"{follow_url(case)}?{urlencode({'new': 1})}")
