@@ -117,6 +117,7 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 @dataclass
 class Section:
+    key: str
     title: Any
     rows: list[tuple[Any, Any]] = field(default_factory=list)
     note: Any = ""
@@ -138,7 +139,7 @@ def _cases(node: Jurisdiction, start: dt.datetime, end: dt.datetime) -> Section:
         rated=Count("pk", filter=~Q(satisfaction="")),
         satisfied=Count("pk", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY])),
     )
-    section = Section(_("Cases"))
+    section = Section("cases", _("Cases"))
     section.rows += [
         (_("Received"), totals["n"]),
         (_("Reported first by the public"), totals["public"]),
@@ -165,6 +166,7 @@ def _service(node: Jurisdiction, start: dt.datetime, end: dt.datetime) -> Sectio
         node=node, served_on__gte=start.date(), served_on__lt=end.date()
     ).aggregate(total=Sum("points"))
     return Section(
+        "service",
         _("Volunteer service (dual reporting)"),
         [
             (_("Services confirmed"), confirmed["n"]),
@@ -181,6 +183,7 @@ def _workers(node: Jurisdiction, last_day: dt.date) -> Section:
     )
     counts = dict(on_roster.values_list("post").annotate(n=Count("pk")))
     return Section(
+        "workers",
         _("Community workers at the month's end"),
         [(label, counts.get(value, 0)) for value, label in Post.choices],
     )
@@ -190,6 +193,7 @@ def _admitted(node: Jurisdiction, month: dt.date) -> Section:
     reg = register(node, months=1, until=month)
     first = reg.months[0]
     return Section(
+        "admitted",
         _("Work pushed down to the community and in force this month"),
         [(label, reg.total(first, value)) for value, label in ItemKind.choices],
         _("Only admitted items count; see the admission register."),
