@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Organisation
@@ -29,7 +30,7 @@ class HireForm(_Prefixed):
     community = NamedChoice(label=_("Community"), queryset=Jurisdiction.objects.none())
     name = forms.CharField(label=_("Name"), max_length=60)
     position = forms.CharField(label=_("Position title"), max_length=60, required=False)
-    post = forms.ChoiceField(label=_("Post"), choices=Post.choices)
+    post = forms.ChoiceField(label=pgettext_lazy("community worker post", "Post"), choices=Post.choices)
     grade = forms.IntegerField(label=_("Grade"), min_value=1, max_value=18)
     started_on = forms.DateField(
         label=_("Started community work on"), widget=forms.DateInput(attrs={"type": "date"})
@@ -48,7 +49,9 @@ class ChangeForm(_Prefixed):
     """One form for the three changes of a worker: post, grade adjustment, leaving."""
 
     id_prefix = "change"
-    post = forms.ChoiceField(label=_("Post"), choices=Post.choices, required=False)
+    post = forms.ChoiceField(
+        label=pgettext_lazy("community worker post", "Post"), choices=Post.choices, required=False
+    )
     grade = forms.IntegerField(label=_("Grade"), min_value=1, max_value=18, required=False)
     effective_on = forms.DateField(
         label=_("Effective on"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from chuishao.geo.models import Jurisdiction
@@ -120,8 +121,8 @@ def _roster_xlsx(node: Jurisdiction) -> HttpResponse:
         )  # fmt: skip
     roster = book.create_sheet(_("Roster"))
     roster.append(
-        [_("Community"), _("Name"), _("Position title"), _("Post"), _("Grade"), _("Pay coefficient"),
-         _("On this grade since"), _("Next step")]
+        [_("Community"), _("Name"), _("Position title"), pgettext("community worker post", "Post"), _("Grade"),
+         _("Pay coefficient"), _("On this grade since"), _("Next step")]
     )  # fmt: skip
     for line in sel.roster(node):
         w = line.worker
