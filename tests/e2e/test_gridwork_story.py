@@ -59,7 +59,7 @@ def test_patrol_visit_report_and_coverage_in_the_browser(live_server, browser_pa
     assert Patrol.objects.get().ended_at is not None
     assert worker.inner_text("[data-testid=day-patrols]").strip() == "1"
     assert worker.inner_text("[data-testid=day-visits]").strip() == "1"
-    assert worker.inner_text("[data-testid=day-reports]").strip() == "1"
+    assert worker.inner_text("[data-testid=day-reported]").strip() == "1"
     shot(worker, "gridwork-01-worker-day")
 
     # Community staff: grid 1 walked today (green), grid 2 never (red).

@@ -55,6 +55,7 @@ def grid_page(request: HttpRequest) -> HttpResponse:
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     today = list(patrol_work_since(actor=request.user, since=midnight)[:LIMIT])
     tally = Counter(e.verb for e in today)
+    day = gridwork.worker_day(actor=request.user)
     return render(
         request,
         "web/grid.html",
@@ -69,9 +70,25 @@ def grid_page(request: HttpRequest) -> HttpResponse:
             "open_count": cases.count(),
             "map_data": {"grid": grid.boundary, "cases": points},
             "patrol": gridwork.open_patrol(request.user),
-            "day": gridwork.worker_day(actor=request.user),
-            "month": gridwork.worker_month(actor=request.user),
+            "day": day,
+            "summary": _summary(day, gridwork.worker_month(actor=request.user)),
             "visit_form": VisitForm(grids=grids, initial={"grid": grid.pk}),
             "title": _("My grid"),
         },
     )
+
+
+def _summary(day: gridwork.WorkSummary, month: gridwork.WorkSummary) -> list[tuple[str, str, object, object]]:
+    """(key, label, today, this month) for each figure of the worker's day."""
+    figures = [
+        ("patrols", _("patrols")),
+        ("hours", _("hours on patrol")),
+        ("grids_walked", _("grids walked")),
+        ("visits", _("visits")),
+        ("follow_ups", _("follow-ups needed")),
+        ("reported", _("reports")),
+        ("verified", _("verified")),
+        ("self_handled", _("fixed on the spot")),
+        ("checked", _("checks")),
+    ]
+    return [(key, label, getattr(day, key), getattr(month, key)) for key, label in figures]
