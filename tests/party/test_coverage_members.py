@@ -151,6 +151,10 @@ def test_dissolving_uncovers_the_grid_and_ends_every_term(city, branch):
     party_member_add(actor=staff, party_org=branch, name="李秀英")
     with pytest.raises(PartyDenied):
         party_org_dissolve(actor=city.people["community-b"], party_org=branch)
+    with pytest.raises(PartyInvalid):  # before it was founded
+        party_org_dissolve(
+            actor=staff, party_org=branch, on=branch.established_on - dt.timedelta(days=1), reason="x"
+        )
     party_org_dissolve(actor=staff, party_org=branch, reason="网格调整")
     assert coverage_summary(city.node(COMMUNITY_A)).grids.covered == 0
     assert not PartyMember.objects.filter(until__isnull=True).exists()
@@ -200,3 +204,41 @@ def test_the_admin_lists_members_but_never_edits_them(client, city, branch):
         admin_client.post(f"/admin/party/partymember/{member.pk}/delete/", {"post": "yes"}).status_code == 403
     )
     assert PartyMember.objects.filter(pk=member.pk).exists()
+
+
+def test_founding_for_a_gap_finds_the_place_its_parent_and_a_free_code(city):
+    from chuishao.geo.models import Complex
+    from chuishao.party.members import party_org_found_at
+    from tests.factories import square
+
+    staff = city.people["community-a"]
+    community_branch = party_org_found_at(
+        actor=staff, kind="community", place_code=COMMUNITY_A, name="中共社区11支部委员会"
+    )
+    grid_branch = party_org_found_at(
+        actor=staff, kind="grid", place_code=GRID_A1, name="中共网格111支部委员会"
+    )
+    assert grid_branch.code == f"{GRID_A1}-party" and grid_branch.parent == community_branch
+    party_org_dissolve(actor=staff, party_org=grid_branch)
+    again = party_org_found_at(actor=staff, kind="grid", place_code=GRID_A1, name="网格111支部")
+    assert again.code == f"{GRID_A1}-party-2"
+    estate = Complex.objects.create(
+        code="cx-1",
+        name="和平家园",
+        community=city.node(COMMUNITY_A),
+        boundary=square(116.3, 39.9, 0.0004, 0.0004),
+    )
+    on_complex = party_org_found_at(
+        actor=staff, kind="complex", place_code="cx-1", name="中共和平家园支部委员会"
+    )
+    assert on_complex.attached_complex == estate and on_complex.parent == community_branch
+    summary = coverage_summary(city.node(COMMUNITY_A))
+    assert summary.has_own and summary.grids.covered == 1 and summary.complexes.covered == 1
+    with pytest.raises(PartyNotFound):
+        party_org_found_at(actor=staff, kind="grid", place_code="nope", name="x")
+    with pytest.raises(PartyInvalid):
+        party_org_found_at(actor=staff, kind="planet", place_code=GRID_A1, name="x")
+    with pytest.raises(PartyInvalid):
+        party_org_found_at(actor=staff, kind="grid", place_code="110901001001002", name="名" * 121)
+    with pytest.raises(PartyDenied):  # the street is above the community's staff
+        party_org_found_at(actor=staff, kind="street", place_code="110901001", name="x")

@@ -182,3 +182,46 @@ def test_the_page_reads_the_same_number_of_queries_for_one_or_many_organisations
             assert client.get(reverse("web:party_coverage")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_staff_set_up_a_branch_for_a_gap_and_dissolve_it(login, city):
+    client = login("community-a")
+    page = client.get(reverse("web:party_coverage"))
+    assert reverse("web:party_org_found", args=[COMMUNITY_A]) in page.content.decode()
+    response = client.post(
+        reverse("web:party_org_found", args=[COMMUNITY_A]),
+        {"kind": "grid", "place": GRID_A1, "name": "中共网格111支部委员会", "level": "branch"},
+    )
+    from chuishao.orgs.models import Organisation
+
+    org = Organisation.objects.get(code=f"{GRID_A1}-party")
+    assert response.status_code == 302 and response["Location"] == reverse("web:party_org", args=[org.pk])
+    report = client.get(reverse("web:party_coverage")).context["report"]
+    assert "网格111" not in {g.name for g in report.gaps}
+    # Refusals come back as messages, nothing written.
+    for bad in ({"kind": "grid", "place": GRID_A1}, {"kind": "street", "place": "110901001", "name": "x"}):
+        client.post(reverse("web:party_org_found", args=[COMMUNITY_A]), bad)
+    assert Organisation.objects.filter(kind="party_org").count() == 1
+    dissolved = client.post(reverse("web:party_org_dissolve", args=[org.pk]), {"reason": "网格调整"})
+    assert dissolved.status_code == 302
+    report = client.get(reverse("web:party_coverage")).context["report"]
+    assert "网格111" in {g.name for g in report.gaps}
+
+
+@pytest.mark.parametrize("who", ["leader", "community-b", "resident"])
+def test_others_cannot_set_up_or_dissolve(login, city, branch, who):
+    client = login(who)
+    response = client.post(
+        reverse("web:party_org_found", args=[COMMUNITY_A]),
+        {"kind": "grid", "place": "110901001001002", "name": "x", "level": "branch"},
+    )
+    assert response.status_code in (302, 404)
+    client.post(reverse("web:party_org_dissolve", args=[branch.pk]), {})
+    branch.refresh_from_db()
+    assert branch.dissolved_on is None
+    from chuishao.orgs.models import Organisation
+
+    assert not Organisation.objects.filter(code="110901001001002-party").exists()
+    if who == "leader":
+        page = login(who).get(reverse("web:party_coverage_node", args=[COMMUNITY_A]))
+        assert reverse("web:party_org_found", args=[COMMUNITY_A]) not in page.content.decode()

@@ -21,7 +21,7 @@ from chuishao.geo.models import Complex, Jurisdiction
 from chuishao.orgs.models import Organisation, OrgKind, PartyOrgLevel, Role
 from chuishao.orgs.scopes import grants_of
 from chuishao.orgs.services import organisation_upsert
-from chuishao.party.coverage import COVERAGE_ROLES, NEW_ORG_KINDS, active_on, today, under_q
+from chuishao.party.coverage import COVERAGE_ROLES, active_on, today, under_q
 from chuishao.party.errors import PartyConflict, PartyDenied, PartyInvalid, PartyNotFound
 from chuishao.party.models import PartyMember, PartyRole
 
@@ -29,6 +29,7 @@ MANAGER_ROLES = frozenset(
     {Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_CENTRE, Role.CITY_CENTRE, Role.ADMIN}
 )
 NAME_LIMIT = 60
+CODE_LIMIT, ORG_NAME_LIMIT = 40, 120
 REASON_LIMIT = 200
 
 
@@ -283,11 +284,12 @@ def party_org_found(
         raise PartyInvalid(_("A party organisation needs a code and a name."))
     if Organisation.objects.filter(code=code).exists():
         raise PartyConflict(_("The code %(code)s is taken.") % {"code": code})
-    if (
-        unit is not None
-        and unit.unit_kind in NEW_ORG_KINDS
-        and not active_on(unit.established_on, unit.dissolved_on, day)
-    ):
+    if len(code) > CODE_LIMIT or len(name) > ORG_NAME_LIMIT:
+        raise PartyInvalid(
+            _("A code has at most %(c)s characters and a name at most %(n)s.")
+            % {"c": CODE_LIMIT, "n": ORG_NAME_LIMIT}
+        )
+    if unit is not None and not active_on(unit.established_on, unit.dissolved_on, day):
         raise PartyInvalid(_("The unit did not exist on that day."))
     org = organisation_upsert(
         actor=actor,
@@ -308,6 +310,77 @@ def party_org_found(
     return org
 
 
+def _own_org(node_id: int | None) -> Organisation | None:
+    """The current party organisation of a node itself (not of a complex or unit on it)."""
+    if node_id is None:
+        return None
+    return (
+        Organisation.objects.filter(
+            kind=OrgKind.PARTY_ORG,
+            jurisdiction_id=node_id,
+            attached_complex__isnull=True,
+            attached_unit__isnull=True,
+            dissolved_on__isnull=True,
+        )
+        .order_by("code")
+        .first()
+    )
+
+
+# What a gap names, by its kind in the coverage report.
+PLACE_KINDS = ("street", "community", "grid", "complex", "new_org")
+
+
+@transaction.atomic
+def party_org_found_at(
+    *,
+    actor: Any,
+    kind: str,
+    place_code: str,
+    name: str,
+    level: str = PartyOrgLevel.BRANCH,
+    established_on: dt.date | None = None,
+) -> Organisation:
+    """Found a party organisation for a gap of the coverage report (a node, complex or unit by its code),
+    under the organisation of the node above it, with a code made from the place's."""
+    place: dict[str, Any] = {}
+    if kind in ("street", "community", "grid"):
+        node = Jurisdiction.objects.filter(kind=kind, code=place_code).first()
+        if node is None:
+            raise PartyNotFound(_("No such place."))
+        place, parent_node = {"jurisdiction": node}, node.parent_id
+    elif kind == "complex":
+        estate = Complex.objects.select_related("community").filter(code=place_code).first()
+        if estate is None:
+            raise PartyNotFound(_("No such place."))
+        place, parent_node = {"complex_": estate}, estate.community_id
+    elif kind == "new_org":
+        unit = (
+            Organisation.objects.select_related("jurisdiction")
+            .filter(kind=OrgKind.UNIT, code=place_code)
+            .first()
+        )
+        if unit is None:
+            raise PartyNotFound(_("No such place."))
+        place, parent_node = {"unit": unit}, unit.jurisdiction_id
+    else:
+        raise PartyInvalid(_("No such place."))
+    base = f"{place_code}-party"[:CODE_LIMIT]
+    code, n = base, 1
+    while Organisation.objects.filter(code=code).exists():
+        n += 1
+        code = f"{base[: CODE_LIMIT - 4]}-{n}"
+    return party_org_found(
+        actor=actor,
+        code=code,
+        name=name,
+        level=level,
+        parent=_own_org(parent_node),
+        established_on=established_on,
+        **place,
+    )
+
+
 @transaction.atomic
 def party_org_dissolve(
     *, actor: Any, party_org: Organisation | int, on: dt.date | None = None, reason: str = ""
@@ -318,7 +391,7 @@ def party_org_dissolve(
     if org.dissolved_on is not None:
         raise PartyConflict(_("This party organisation was dissolved on %(d)s.") % {"d": org.dissolved_on})
     day = _day(on, _("dissolution date"))
-    if org.established_on is not None and day <= org.established_on:
+    if org.established_on is not None and day < org.established_on:
         raise PartyInvalid(_("The organisation was only established on %(d)s.") % {"d": org.established_on})
     reason = (reason or "").strip()[:REASON_LIMIT]
     Organisation.objects.filter(pk=org.pk, dissolved_on__isnull=True).update(dissolved_on=day)

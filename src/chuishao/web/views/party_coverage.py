@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from chuishao.geo.models import Jurisdiction, Kind
+from chuishao.orgs.models import PartyOrgLevel
 from chuishao.party import members as svc
 from chuishao.party.coverage import (
     MEASURE_LABELS,
@@ -91,6 +92,9 @@ def coverage_page(request: HttpRequest, code: str | None = None) -> HttpResponse
             "labels": labels,
             "orgs": [(o, svc.secretary_of(o), svc.org_place(o)) for o in orgs],
             "is_today": on == today(),
+            "may_manage": svc.manages(request.user, node),
+            "levels": PartyOrgLevel.choices,
+            "today": today(),
             "parent": _parent_link(request, node),
             "title": _("Party organisation coverage"),
         },
@@ -217,4 +221,62 @@ def party_member_end_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect(to)
     messages.success(request, _("%(name)s's term ended on %(d)s.") % {"name": ended.name, "d": ended.until})
+    return redirect(to)
+
+
+class FoundForm(forms.Form):
+    kind = forms.ChoiceField(choices=[(k, k) for k in svc.PLACE_KINDS])
+    place = forms.CharField(max_length=60)
+    name = forms.CharField(max_length=svc.ORG_NAME_LIMIT)
+    level = forms.ChoiceField(choices=PartyOrgLevel.choices, initial=PartyOrgLevel.BRANCH)
+    established_on = forms.DateField(required=False)
+
+
+@login_required
+@require_POST
+def party_org_found_view(request: HttpRequest, code: str) -> HttpResponse:
+    """Set up a party organisation for a gap listed on the coverage page of ``code``."""
+    node, _nodes = _node(request, code)
+    back = reverse("web:party_coverage_node", args=[node.code]) + "#gaps"
+    form = FoundForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the name, the level and the founding date."))
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        org = svc.party_org_found_at(
+            actor=request.user,
+            kind=data["kind"],
+            place_code=data["place"],
+            name=data["name"],
+            level=data["level"],
+            established_on=data.get("established_on"),
+        )
+    except PartyError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(request, _("%(name)s set up.") % {"name": org.name})
+    return redirect(reverse("web:party_org", args=[org.pk]))
+
+
+@login_required
+@require_POST
+def party_org_dissolve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    org = _org(request, pk)
+    to = reverse("web:party_org", args=[org.pk])
+    form = EndForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the end date as a date."))
+        return redirect(to)
+    try:
+        svc.party_org_dissolve(
+            actor=request.user,
+            party_org=org,
+            on=form.cleaned_data.get("until"),
+            reason=form.cleaned_data.get("reason") or "",
+        )
+    except PartyError as exc:
+        messages.error(request, exc.message)
+        return redirect(to)
+    messages.success(request, _("%(name)s dissolved.") % {"name": org.name})
     return redirect(to)
