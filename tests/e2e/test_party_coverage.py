@@ -63,6 +63,13 @@ def test_coverage_page_gaps_chart_and_a_secretary(live_server, browser_page):
     assert "50.0%" in street.inner_text("[data-testid=coverage-headline]")
     assert street.locator("[data-testid=coverage-table] tbody tr").count() == 3  # the street, two communities
     shot(street, "party-coverage-01-street")
+    # The street closes one gap from the list: the grid's new branch page opens, the gap is gone.
+    row = street.locator("[data-testid=gaps] tr[data-code='110901001001002']")
+    row.locator("summary").click()
+    row.locator("button[type=submit]").click()
+    street.wait_for_selector(".msg.success")
+    street.goto(base + "/party/coverage/")
+    assert "网格112" not in street.inner_text("[data-testid=gaps]")
 
     staff = browser_page()
     sign_in(staff, base, "community-a")
@@ -79,4 +86,4 @@ def test_coverage_page_gaps_chart_and_a_secretary(live_server, browser_page):
     sign_in(district, base, "district-a")
     district.goto(base + "/dashboard/")
     panel = district.inner_text("[data-testid=party-coverage]")
-    assert "50.0%" in panel
+    assert "75.0%" in panel  # three of the district's four grids after the street's new branch
