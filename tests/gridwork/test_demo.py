@@ -20,7 +20,7 @@ def _red(city) -> dict[str, bool | None]:
 
 
 def test_demo_gridwork(city):
-    made = load_gridwork(now=NOW, days=10, stale_grids=1, log=lambda _: None)
+    made = load_gridwork(now=NOW, days=10, stale_grids=1, elsewhere_days=10, log=lambda _: None)
     # The small city has workers on the first grid of communities A1a and B1a: one beat each.
     assert made["beats"] == ResponsibilityGrid.objects.count() == 2
     assert made["patrols"] == Patrol.objects.count() == 20

@@ -4,8 +4,9 @@ patrols — the Panjin story: grid workers walk their grids every day — and ho
 Every community's unit grids are paired into beats, each given to the worker of its first grid. Each
 beat's worker walks it every morning through the services (start, a few track points inside each
 grid, end). A few grids (``STALE_GRIDS`` of them, chosen with the seed) have been skipped for the last
-``STALE_FOR`` days, so the coverage map of their communities shows red. In the showcase street the
-workers also record visits. Deterministic for a given seed and ``now``.
+``STALE_FOR`` days, so the coverage map of their communities shows red. The showcase street has the
+whole month, and its workers record visits; elsewhere the last week is played (the month everywhere
+takes over a minute). Deterministic for a given seed and ``now``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from shapely.geometry import shape
 
 from chuishao import clock
 from chuishao.actors import SYSTEM
-from chuishao.demo.city import DEMO_BORDER_STREET_WEST
+from chuishao.demo.city import DEMO_BORDER_GRID_WEST, DEMO_BORDER_STREET_WEST
 from chuishao.geo.models import Jurisdiction
 from chuishao.gridwork import services as svc
 from chuishao.gridwork.models import GridworkPolicy, VisitKind
@@ -63,10 +64,13 @@ def load_gridwork(
     seed: int = 2019,
     days: int = 30,
     stale_grids: int = STALE_GRIDS,
+    elsewhere_days: int = 7,
     log: Callable[[str], None] = print,
 ) -> dict[str, int]:
-    """Beats for every community, ``days`` days of daily patrols ending yesterday, a few stale grids,
-    visits in the showcase street. Returns what was made."""
+    """Beats for every community, daily patrols ending yesterday — ``days`` days of them in the
+    showcase street, the last ``elsewhere_days`` elsewhere (enough for every map; the whole month
+    everywhere takes over a minute) — a few stale grids, visits in the showcase street. Returns what
+    was made."""
     rng = random.Random(f"{seed}-gridwork")
     tz = timezone.get_current_timezone()
     today = timezone.localtime(now, tz).date()
@@ -91,7 +95,9 @@ def load_gridwork(
             actor = staff.get(community.pk, SYSTEM)
             for n, start in enumerate(range(0, len(grids), BEAT_SIZE), 1):
                 group = grids[start : start + BEAT_SIZE]
-                worker = workers.get(group[0].pk)
+                # The showcase grid worker (printed by ``make demo``) leads the beat of their grid.
+                lead = next((g for g in group if g.code == DEMO_BORDER_GRID_WEST), group[0])
+                worker = workers.get(lead.pk)
                 if worker is None:
                     continue
                 beat = svc.beat_save(
@@ -105,10 +111,15 @@ def load_gridwork(
                 beats.append((beat, worker, group))
     all_grids = [g for _beat, _worker, group in beats for g in group]
     stale = {g.pk for g in rng.sample(all_grids, min(stale_grids, len(all_grids)))}
-    # One stale grid at least in the showcase street, so its community map shows red.
+    # One stale grid at least in the showcase community, outside the showcase worker's beat, so the
+    # map its staff open shows red.
+    showcase_beat = {
+        g.pk for _b, _w, group in beats if any(g.code == DEMO_BORDER_GRID_WEST for g in group) for g in group
+    }
     showcase = [
-        g for g in all_grids if g.street_id is not None and g.code.startswith(DEMO_BORDER_STREET_WEST)
+        g for g in all_grids if g.code.startswith(DEMO_BORDER_GRID_WEST[:12]) and g.pk not in showcase_beat
     ]
+    stale -= showcase_beat
     if showcase and not stale & {g.pk for g in showcase}:
         stale.add(rng.choice(showcase).pk)
     patrols = visits = 0
@@ -116,14 +127,14 @@ def load_gridwork(
     for offset in range(days, 0, -1):
         day = today - dt.timedelta(days=offset)
         for beat, worker, group in beats:
+            in_showcase = beat.code.startswith(DEMO_BORDER_STREET_WEST)
             walked = [g for g in group if not (g.pk in stale and offset <= STALE_FOR)]
-            if not walked:
+            if not walked or (not in_showcase and offset > max(elsewhere_days, STALE_FOR + 1)):
                 continue
             start = timezone.make_aware(dt.datetime.combine(day, dt.time(8, rng.randint(0, 50))), tz)
             length = dt.timedelta(minutes=rng.randint(70, 150))
             with clock.frozen(start):
                 svc.patrol_start(actor=worker, grids=walked)
-            in_showcase = beat.code.startswith(DEMO_BORDER_STREET_WEST)
             if in_showcase or offset <= 2:
                 points = [p for g in walked for p in _points(g.boundary, rng, 3)]
                 step = length / (len(points) + 1)
