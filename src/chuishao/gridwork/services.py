@@ -322,7 +322,10 @@ def patrol_end(*, actor: Any, patrol: Patrol | int | None = None, at: Any = None
     row.save(update_fields=["ended_at", "distance_m", "note"])
     # Reports made on patrol through any channel (the web links at once; the API, or a lost link, here).
     candidates = Case.objects.filter(
-        source=Source.GRID_PATROL, created_at__gte=row.started_at, created_at__lte=row.ended_at
+        city_id=row.city_id,
+        source=Source.GRID_PATROL,
+        created_at__gte=row.started_at,
+        created_at__lte=row.ended_at,
     ).values_list("pk", flat=True)
     linked = _link(row, _reported_by(row.worker_id, candidates), worker_grid_ids(actor), now)
     _event(
