@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from chuishao.cases.models import PUBLIC_SOURCES, Case, Satisfaction
 from chuishao.engagement.models import Claim, ClaimStatus, PointEntry
 from chuishao.geo.models import Jurisdiction
+from chuishao.party.coverage import coverage_summary
 from chuishao.workforce.models import CommunityWorker, ItemKind, Post
 from chuishao.workforce.selectors import register
 
@@ -177,6 +178,16 @@ def _service(node: Jurisdiction, start: dt.datetime, end: dt.datetime) -> Sectio
     )
 
 
+def _party(node: Jurisdiction, last_day: dt.date) -> Section:
+    row = coverage_summary(node, last_day)
+    section = Section("party", _("Party organisation coverage at the month's end"))
+    own = _("yes") if row.has_own else _("no")
+    section.rows.append((_("The community has its own party organisation"), own))
+    for _key, label, tally in row.tallies():
+        section.rows.append((label, f"{tally.covered} / {tally.total}"))
+    return section
+
+
 def _workers(node: Jurisdiction, last_day: dt.date) -> Section:
     on_roster = CommunityWorker.objects.filter(community=node, started_on__lte=last_day).filter(
         Q(ended_on__isnull=True) | Q(ended_on__gt=last_day)
@@ -206,7 +217,12 @@ def community_month(node: Jurisdiction, month: dt.date) -> list[Section]:
     last_day = (end - dt.timedelta(days=1)).date()
     sections = [_cases(node, start, end)]
     sections += [extra(node, month) for extra in EXTRA_SECTIONS]
-    sections += [_service(node, start, end), _workers(node, last_day), _admitted(node, month)]
+    sections += [
+        _service(node, start, end),
+        _party(node, last_day),
+        _workers(node, last_day),
+        _admitted(node, month),
+    ]
     return sections
 
 
@@ -221,7 +237,11 @@ def community_month_xlsx(node: Jurisdiction, month: dt.date, sections: list[Sect
         sheet.append([])
         sheet.append([str(section.title)])
         for label, value in section.rows:
-            sheet.append([str(label), float(value) if isinstance(value, Decimal) else value])
+            if isinstance(value, Decimal):
+                value = float(value)
+            elif not isinstance(value, int | float):
+                value = str(value)
+            sheet.append([str(label), value])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

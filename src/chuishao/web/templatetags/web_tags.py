@@ -42,16 +42,19 @@ def has_grid(user) -> bool:
 def community_work_nav(user) -> dict[str, bool]:
     """Which of the community-work pages (grid work, party organisations, workers, admissions,
     generated reports) the person can open; the header groups them in one menu."""
+    from chuishao.party.coverage import COVERAGE_ROLES
     from chuishao.workforce.scopes import REQUESTERS, ROSTER_READERS
 
     held = {g.role for g in grants_of(user) if g.node_id or g.organisation_id}
     readers = bool(held & ROSTER_READERS)
-    return {
+    nav = {
+        "party": bool({g.role for g in grants_of(user) if g.node_id} & COVERAGE_ROLES),
         "workers": readers,
         "admissions": readers or bool(held & REQUESTERS),
         "reports": readers,
-        "any": readers or bool(held & REQUESTERS),
     }
+    nav["any"] = any(nav.values())
+    return nav
 
 
 @register.simple_tag
