@@ -88,9 +88,10 @@ def _node(value: Jurisdiction | int | str, kind: str) -> Jurisdiction:
         field = "pk" if isinstance(value, int) else "code"
         node = Jurisdiction.objects.filter(**{field: value}).first()
     if node is None or node.kind != kind:
-        raise GridworkNotFound(
-            _("No %(kind)s %(ref)s.") % {"kind": kind, "ref": getattr(value, "code", value)}
-        )
+        ref = getattr(value, "code", value)
+        if kind == "grid":
+            raise GridworkNotFound(_("No grid %(ref)s.") % {"ref": ref})
+        raise GridworkNotFound(_("No community %(ref)s.") % {"ref": ref})
     return node
 
 
