@@ -133,7 +133,8 @@ def test_dept_types_name_the_demo_departments():
     assert names["urban_management"] == "城管执法"
     assert names["street_law_enforcement"] == "街道综合执法队"
     assert names["community_committee"] == "社区居委会"
-    assert len(names) == 20
+    assert names["complex_board"] == "小区联席会（红色物业）"
+    assert len(names) == 21
 
 
 def test_second_load_creates_and_updates_nothing():

@@ -32,6 +32,7 @@ VERB_WORDS = {
     "case.dispatch": _("dispatched the case"),
     "case.accept": _("signed for the case"),
     "case.return": _("returned the case to the dispatcher"),
+    "case.refer": _("passed the case to the street (上交街道)"),
     "case.start": _("started work"),
     "case.request_extension": _("asked for more time"),
     "case.grant_extension": _("granted more time"),

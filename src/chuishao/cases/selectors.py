@@ -148,11 +148,23 @@ DISPATCHABLE_KINDS = (
     OrgKind.STREET_OFFICE,
     OrgKind.COMMUNITY_COMMITTEE,
     OrgKind.PROPERTY_COMPANY,
+    # 红色物业: a complex's board takes the complex's property cases first.
+    OrgKind.COMPLEX_BOARD,
 )
 
 
 def dispatchable_q() -> Q:
     return Q(kind__in=DISPATCHABLE_KINDS) | (Q(kind=OrgKind.UNIT) & ~Q(dept_type=""))
+
+
+def dispatch_candidates_q(case: Any) -> Q:
+    """Organisations a case may be sent to: dispatchable ones serving its street, district or city, and
+    the board of the complex it lies in (红色物业), which serves the complex rather than a node above."""
+    nodes = [n for n in (case.street_id, case.district_id, case.city_id) if n]
+    serving = Q(jurisdiction_id__in=nodes)
+    if getattr(case, "complex_id", None):
+        serving |= Q(kind=OrgKind.COMPLEX_BOARD, attached_complex_id=case.complex_id)
+    return dispatchable_q() & serving
 
 
 def is_dispatchable(org: Organisation) -> bool:

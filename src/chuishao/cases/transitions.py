@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chuishao.cases.models import Status as S
+from chuishao.orgs.models import OrgKind
 from chuishao.orgs.models import Role as R
 
 CENTRES = frozenset({R.STREET_DISPATCHER, R.DISTRICT_CENTRE, R.CITY_CENTRE})
@@ -33,11 +34,20 @@ class Transition:
     needs_reason: bool = False
     # Department staff may act only for the case's lead organisation.
     lead_only: bool = False
+    # The kinds of organisation the case's lead must be (empty: any).
+    lead_kinds: frozenset[str] = frozenset()
 
 
-def _t(action, sources, target, roles, *, reason=False, lead_only=False) -> Transition:
+def _t(action, sources, target, roles, *, reason=False, lead_only=False, lead_kinds=()) -> Transition:
     return Transition(
-        action, frozenset(sources), target, frozenset(roles), f"case.{action}", reason, lead_only
+        action,
+        frozenset(sources),
+        target,
+        frozenset(roles),
+        f"case.{action}",
+        reason,
+        lead_only,
+        frozenset(lead_kinds),
     )
 
 
@@ -61,6 +71,17 @@ TABLE: dict[str, Transition] = {
         _t("arbitrate", {S.ARBITRATION}, S.DISPATCHED, UPPER_CENTRES),
         _t("accept", {S.DISPATCHED}, S.ACCEPTED, {R.DEPARTMENT_STAFF}, lead_only=True),
         _t("return", {S.DISPATCHED}, S.RETURNED, {R.DEPARTMENT_STAFF}, reason=True, lead_only=True),
+        # 上交街道: a complex's board (红色物业) that cannot solve a case passes it back to the street's
+        # queue. Not a mis-dispatch: the return count stays, the street dispatches or whistles anew.
+        _t(
+            "refer",
+            {S.DISPATCHED, S.ACCEPTED, S.HANDLING},
+            S.RETURNED,
+            {R.DEPARTMENT_STAFF},
+            reason=True,
+            lead_only=True,
+            lead_kinds={OrgKind.COMPLEX_BOARD},
+        ),
         _t("start", {S.ACCEPTED, S.REWORKED}, S.HANDLING, {R.DEPARTMENT_STAFF}, lead_only=True),
         _t(
             "request_extension",

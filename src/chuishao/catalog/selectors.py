@@ -2,16 +2,21 @@
 
 ``responsible_org_for`` is the routing rule every case uses to propose its owner: the responsibility
 list for the category, most local level first, resolved against the organisations that serve the
-case's own nodes; with no owner the territorial street office takes it (属地兜底).
+case's own nodes; with no owner the territorial street office takes it (属地兜底). The most local
+level is the residential complex: a row at level ``complex`` names the board (红色物业) attached to
+the case's complex, and applies only where that complex has a board that is not dissolved.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chuishao import clock
 from chuishao.catalog.data import taxonomy
 from chuishao.catalog.models import (
     Category,
@@ -23,14 +28,15 @@ from chuishao.catalog.models import (
     TimeType,
     WhistleDeadline,
 )
-from chuishao.orgs.models import Organisation
+from chuishao.orgs.models import Organisation, OrgKind
 
 # Used only when even the default row is missing (e.g. before ``catalog load``), so that a case
 # always gets a deadline rather than none.
 FALLBACK_DEADLINE: tuple[Decimal, str] = (Decimal(5), TimeType.WORKING_DAYS)
 
-# Most local first: the street or community that owns a matter takes it before the district does.
-ROUTING_LEVELS: tuple[str, ...] = (Level.COMMUNITY, Level.STREET, Level.DISTRICT, Level.CITY)
+# Most local first: the complex's board, then the community or street that owns a matter, before the
+# district does.
+ROUTING_LEVELS: tuple[str, ...] = (Level.COMPLEX, Level.COMMUNITY, Level.STREET, Level.DISTRICT, Level.CITY)
 
 STREET_OFFICE = "street_office"
 
@@ -157,15 +163,23 @@ def _rows_by_level(*, category: Category, city_id: int | None) -> dict[str, Resp
 
 
 def responsible_org_for(
-    *, category: Category, grid_chain: dict[str, int | None], city_id: int | None
+    *,
+    category: Category,
+    grid_chain: dict[str, int | None],
+    city_id: int | None,
+    complex_id: int | None = None,
+    on: dt.date | None = None,
 ) -> tuple[Organisation | None, str]:
     """Propose the organisation that owns a case of ``category`` at the place ``grid_chain`` names.
 
     ``grid_chain`` maps ``city``/``district``/``street``/``community``/``grid`` to node ids (as
-    ``Jurisdiction.chain_ids`` gives). Returns the organisation (or None) and a short explanation for
-    the dispatcher. Two queries whatever the number of rows.
+    ``Jurisdiction.chain_ids`` gives); ``complex_id`` is the residential complex the point lies in, if
+    any: a ``complex``-level row resolves to the board attached to it (not dissolved on ``on``, today
+    by default); without a board the other levels apply. Returns the organisation (or None) and a short
+    explanation for the dispatcher. Two queries whatever the number of rows.
     """
     nodes = {**grid_chain, Level.CITY: city_id if city_id is not None else grid_chain.get("city")}
+    nodes[Level.COMPLEX] = complex_id
     rows = _rows_by_level(category=category, city_id=nodes[Level.CITY])
     names = dept_types()
 
@@ -184,15 +198,25 @@ def responsible_org_for(
     street_id = nodes.get(Level.STREET)
 
     lookup = Q(pk__in=[])
-    for _level, dept_type, node_id in wanted:
-        if dept_type:
+    for level, dept_type, node_id in wanted:
+        if dept_type and level == Level.COMPLEX:
+            day = on or timezone.localdate(clock.now())
+            lookup |= Q(
+                dept_type=dept_type,
+                kind=OrgKind.COMPLEX_BOARD,
+                attached_complex_id=node_id,
+            ) & (Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=day))
+        elif dept_type:
             lookup |= Q(dept_type=dept_type, jurisdiction_id=node_id)
     if street_id is not None:
         lookup |= Q(dept_type=STREET_OFFICE, jurisdiction_id=street_id)
-    found: dict[tuple[str, int], Organisation] = {}
+    found: dict[tuple[str, int | str], Organisation] = {}
     # Ordered by code so that two organisations of one type at one node resolve the same way each time.
     for org in Organisation.objects.filter(lookup).order_by("code"):
-        found.setdefault((org.dept_type, org.jurisdiction_id), org)
+        if org.kind == OrgKind.COMPLEX_BOARD and org.attached_complex_id is not None:
+            found.setdefault((org.dept_type, f"complex:{org.attached_complex_id}"), org)
+        else:
+            found.setdefault((org.dept_type, org.jurisdiction_id), org)
 
     for level, dept_type, node_id in wanted:
         row = rows[level]
@@ -201,7 +225,7 @@ def responsible_org_for(
                 "level": level,
                 "org": row.organisation.name,
             }
-        org = found.get((dept_type, node_id))
+        org = found.get((dept_type, f"complex:{node_id}" if level == Level.COMPLEX else node_id))
         if org is not None:
             return org, _("%(level)s-level %(dept)s per responsibility list") % {
                 "level": level,

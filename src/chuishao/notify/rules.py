@@ -261,6 +261,14 @@ RULES: dict[str, Rule] = {
             _("Case %(case)s (%(category)s) has been returned twice. Decide which organisation owns it."),
         ),
     ),
+    "case.refer": Rule(
+        _dispatcher,
+        _("Case %(case)s passed to the street"),
+        _(
+            "%(referred_by)s could not solve case %(case)s (%(category)s) and passed it to the street. "
+            "Dispatch it or blow the whistle."
+        ),
+    ),
     "case.arbitrate": Rule(
         dispatched,
         _("Case %(case)s assigned by arbitration"),
@@ -359,7 +367,12 @@ def _params(s: Subject) -> _Params:
     for key in ("acknowledge_due", "onsite_due"):
         if a.get(key):
             p[key] = _when(a[key])
-    names = {"returned_by": "returned_by", "lead": "lead_org_id", "organisation": "organisation_id"}
+    names = {
+        "returned_by": "returned_by",
+        "referred_by": "referred_by",
+        "lead": "lead_org_id",
+        "organisation": "organisation_id",
+    }
     for key, source in names.items():
         if d.org_name(a.get(source)):
             p[key] = d.org_name(a.get(source))

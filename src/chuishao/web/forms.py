@@ -279,6 +279,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "arbitrate": ArbitrateForm,
     "accept": ActionForm,
     "return": ReasonForm,
+    "refer": ReasonForm,
     "start": ActionForm,
     "request_extension": RequestExtensionForm,
     "grant_extension": GrantExtensionForm,

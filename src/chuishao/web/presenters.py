@@ -56,6 +56,7 @@ ACTION_WORDS = {
     "dispatch": _("Dispatch"),
     "accept": _("Sign for it"),
     "return": _("Return to dispatcher"),
+    "refer": _("Pass to the street (上交街道)"),
     "start": _("Start work"),
     "request_extension": _("Ask for more time"),
     "grant_extension": _("Grant more time"),

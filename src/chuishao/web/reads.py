@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Q
 
 from chuishao.cases.models import Case
-from chuishao.cases.selectors import dispatchable_q
+from chuishao.cases.selectors import dispatch_candidates_q
 from chuishao.catalog.models import Category
 from chuishao.catalog.selectors import category_list
 from chuishao.geo.models import Jurisdiction, Kind
@@ -69,8 +69,7 @@ def categories_grouped() -> list[tuple[Category, list[Category]]]:
 
 def dispatch_candidates(case: Case) -> list[Organisation]:
     """Organisations serving the case's street, district or city that a case can be sent to."""
-    nodes = [n for n in (case.street_id, case.district_id, case.city_id) if n]
-    orgs = Organisation.objects.filter(dispatchable_q(), jurisdiction_id__in=nodes)
+    orgs = Organisation.objects.filter(dispatch_candidates_q(case))
     return list(orgs.select_related("jurisdiction").order_by("jurisdiction__code", "code"))
 
 

@@ -23,7 +23,7 @@ from chuishao.cases.transitions import TABLE
 from chuishao.catalog.calendar import work_calendar
 from chuishao.events.models import Event
 from chuishao.geo.models import Jurisdiction
-from chuishao.orgs.models import Organisation
+from chuishao.orgs.models import Organisation, OrgKind
 from chuishao.orgs.scopes import grants_of
 
 
@@ -177,6 +177,39 @@ def case_return(*, case: Case | int, actor: Any, reason: str) -> Case:
         return {"returned_by": returned_by}
 
     return run_transition(case=case, action="return", actor=actor, reason=reason, change=change)
+
+
+def case_refer(*, case: Case | int, actor: Any, reason: str) -> Case:
+    """A complex's board passes a case it cannot solve to the street (上交街道, 红色物业).
+
+    The case goes back to the dispatcher's queue (returned) with the reason, but it is not a
+    mis-dispatch: ``return_count`` stays, so neither the dispatcher's return rate nor arbitration is
+    touched, and the board stops being the first receiver (the department the street sends it to
+    becomes accountable). The handling clock of the board, if running, is dropped, not met.
+    """
+
+    def change(c: Case, now: dt.datetime) -> dict:
+        lead = Organisation.objects.filter(pk=c.lead_org_id).only("kind").first()
+        if lead is None or lead.kind != OrgKind.COMPLEX_BOARD:
+            raise CasePermissionDenied(
+                _("Only a complex's board passes a case to the street; case %(number)s is not led by one.")
+                % {"number": c.number}
+            )
+        referred_by = c.lead_org_id
+        if c.first_receiver_id == referred_by:
+            c.first_receiver = None
+        c.lead_org = None
+        CaseAssignment.objects.filter(case=c, active=True).update(active=False)
+        deadlines = dict(c.deadlines or {})
+        deadlines.pop("handle", None)
+        c.deadlines = deadlines
+        if c.stage != "handle":
+            # Passing it on answers the dispatch: the accept stage is met as a return would meet it.
+            meet_stage(c, at=now)
+        enter_stage(c, "dispatch", start=now)
+        return {"referred_by": referred_by, "_handled": ("stage",)}
+
+    return run_transition(case=case, action="refer", actor=actor, reason=reason, change=change)
 
 
 def _as_days(value: Any) -> Decimal:

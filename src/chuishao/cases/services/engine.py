@@ -24,6 +24,7 @@ from chuishao.cases.models import Status as S
 from chuishao.cases.scopes import acting_grant, actor_can_see_case
 from chuishao.cases.transitions import STAGE_OF_STATUS, TABLE, TERMINAL, Transition
 from chuishao.events.services import event_append
+from chuishao.orgs.models import Organisation
 
 # Columns an event's before/after show, beyond the status.
 TRACKED = (
@@ -107,6 +108,24 @@ def authorise(*, actor: Any, case: Case, transition: Transition) -> None:
         )
     if case.status not in transition.sources:
         raise _conflict(case, transition)
+    if not _lead_kind_fits(case, transition):
+        raise CasePermissionDenied(
+            _("Only a case led by %(kinds)s may be %(action)s: case %(number)s is not.")
+            % {
+                "kinds": ", ".join(sorted(transition.lead_kinds)),
+                "action": transition.action,
+                "number": case.number,
+            }
+        )
+
+
+def _lead_kind_fits(case: Case, transition: Transition) -> bool:
+    """Whether the case's lead organisation is of a kind the transition requires (if it requires one)."""
+    if not transition.lead_kinds:
+        return True
+    if case.lead_org_id is None:
+        return False
+    return Organisation.objects.filter(pk=case.lead_org_id, kind__in=transition.lead_kinds).exists()
 
 
 def _conflict(case: Case, transition: Transition) -> CaseConflict:
@@ -123,7 +142,9 @@ def allowed_actions(*, actor: Any, case: Case) -> list[str]:
     return [
         t.action
         for t in TABLE.values()
-        if case.status in t.sources and acting_grant(actor, case, t.roles, lead_only=t.lead_only) is not None
+        if case.status in t.sources
+        and acting_grant(actor, case, t.roles, lead_only=t.lead_only) is not None
+        and _lead_kind_fits(case, t)
     ]
 
 

@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any
 
+import shapely
+import shapely.errors
+import shapely.geometry
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -32,7 +35,7 @@ from chuishao.catalog.models import Category
 from chuishao.catalog.questions import AnswerInvalid, answers_clean
 from chuishao.catalog.selectors import category_get, category_questions, responsible_org_for
 from chuishao.events.services import event_append
-from chuishao.geo.models import Jurisdiction, Kind
+from chuishao.geo.models import Complex, Jurisdiction, Kind
 from chuishao.geo.routing import routing_index
 from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import grants_of
@@ -152,7 +155,10 @@ def case_report(
             _("This place is outside your area: only staff responsible for it may file %(s)s reports there.")
             % {"s": source}
         )
-    suggested, why = responsible_org_for(category=category, grid_chain=chain, city_id=city_id)
+    complex_id = complex_at(lat_f, lng_f, chain["community"]) if lat_f is not None else None
+    suggested, why = responsible_org_for(
+        category=category, grid_chain=chain, city_id=city_id, complex_id=complex_id
+    )
     duplicates = (
         list(
             case_duplicates_nearby(category=category, lat=lat_f, lng=lng_f, at=now).values_list(
@@ -187,6 +193,7 @@ def case_report(
             community_id=chain["community"],
             street_id=chain["street"],
             district_id=chain["district"],
+            complex_id=complex_id,
             outside_grids=route is not None and route.outside,
             boundary_case=_is_boundary_case(route),
             nearby_jurisdictions=list(route.nearby) if route is not None else [],
@@ -219,6 +226,7 @@ def case_report(
                 "category": category.full_code,
                 "answers": sorted(clean_answers),
                 "grid_id": chain["grid"],
+                "complex_id": complex_id,
                 "outside_grids": case.outside_grids,
                 "boundary_case": case.boundary_case,
                 "nearby": case.nearby_jurisdictions,
@@ -246,6 +254,23 @@ def _staff_reach(actor: Any, source: str, chain: dict[str, int | None]) -> bool:
         grid_id=chain["grid"],
     )
     return acting_grant(actor, place, STAFF_SOURCES[source]) is not None
+
+
+def complex_at(lat: float, lng: float, community_id: int | None) -> int | None:
+    """The residential complex of the community whose boundary holds the point (edges included);
+    None outside every complex. Complexes never overlap; should two, the lowest code wins."""
+    if community_id is None:
+        return None
+    point = shapely.Point(lng, lat)
+    for pk, boundary in (
+        Complex.objects.filter(community_id=community_id).order_by("code").values_list("pk", "boundary")
+    ):
+        try:
+            if shapely.geometry.shape(boundary).covers(point):
+                return pk
+        except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.ShapelyError):
+            continue  # a malformed boundary routes nothing; the import checks shapes
+    return None
 
 
 def _is_boundary_case(route: Any) -> bool:

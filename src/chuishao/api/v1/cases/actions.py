@@ -43,6 +43,8 @@ WHAT = {
     "arbitrate": "The level above the dispatcher names the owner of a twice-returned case; it binds.",
     "accept": "The lead department signs for the case (签收).",
     "return": "The lead department returns a mis-dispatched case to the dispatcher (退单).",
+    "refer": "A complex's board (红色物业) that cannot solve the case passes it to the street (上交街道); "
+    "not a mis-dispatch: the return count stays.",
     "start": "The lead department starts work.",
     "request_extension": "The lead department asks for more working days.",
     "grant_extension": "The dispatching centre (or one above) grants the extension (default: as requested).",
@@ -125,6 +127,7 @@ def _fields(action: str) -> dict[str, serializers.Field]:
         },
         "accept": {},
         "return": {"reason": _reason("return")},
+        "refer": {"reason": _reason("refer")},
         "start": {},
         "request_extension": {
             "reason": _reason("request_extension"),

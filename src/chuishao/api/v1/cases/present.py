@@ -24,7 +24,12 @@ from chuishao.cases.presenting import (
     office_of,
 )
 from chuishao.cases.scopes import acting_grant
-from chuishao.cases.selectors import case_timeline, cases_visible_to, dispatchable_q, reporter_contact
+from chuishao.cases.selectors import (
+    case_timeline,
+    cases_visible_to,
+    dispatch_candidates_q,
+    reporter_contact,
+)
 from chuishao.cases.services.engine import allowed_actions
 from chuishao.cases.services.oversight import CHASERS, SUPERVISORS
 from chuishao.events.models import Event
@@ -210,10 +215,7 @@ def case_detail(case: Case, *, actor: Any, request: Any) -> dict[str, Any]:
 
 def dispatch_candidates(case: Case) -> list[dict[str, Any]]:
     """Organisations serving the case's street, district or city that it can be sent to (as the web)."""
-    nodes = [n for n in (case.street_id, case.district_id, case.city_id) if n]
-    orgs = Organisation.objects.filter(dispatchable_q(), jurisdiction_id__in=nodes).select_related(
-        "jurisdiction"
-    )
+    orgs = Organisation.objects.filter(dispatch_candidates_q(case)).select_related("jurisdiction")
     return [
         {**_org(o), "kind": o.kind, "jurisdiction": _node(o.jurisdiction)}
         for o in orgs.order_by("jurisdiction__code", "code")
