@@ -166,10 +166,24 @@ def test_the_community_month_is_read_from_the_data(client, city, worker):
                 actor=city.people["resident"], source="resident_web", category="S0102", description="垃圾",
                 lat=lat, lng=lng,
             )  # fmt: skip
+    from chuishao.gridwork.services import patrol_end, patrol_start, visit_record
+
+    tz = timezone.get_fixed_timezone(480)
+    with clock.frozen(timezone.make_aware(dt.datetime(2026, 10, 13, 9), tz)):
+        patrol_start(actor=city.people["grid-a"])
+        visit_record(
+            actor=city.people["grid-a"], grid="110901001001001", kind="household", household="3-2-501",
+            discussed="楼道堆物", follow_up=True, follow_up_note="下周复查",
+        )  # fmt: skip
+    with clock.frozen(timezone.make_aware(dt.datetime(2026, 10, 13, 11, 30), tz)):
+        patrol_end(actor=city.people["grid-a"])
     url = reverse("web:report_community_node", args=[C1])
     page = as_(client, "community-a").get(url + "?month=2026-10").content.decode()
     received, public_first = _rows(page)[:2]
     assert (received[1], public_first[1]) == ("2", "2")
+    grid_work = page.split('data-testid="section-gridwork"')[1].split("</table>")[0]
+    patrols, hours, walked, households, _units, follow_up = (v for _k, v in _rows(grid_work)[:6])
+    assert (patrols, hours, walked, households, follow_up) == ("1", "2.5", "1 / 2", "1", "1")
     response = client.get(url + "?month=2026-10&format=xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
     lines = [row for row in sheet.iter_rows(values_only=True) if row and row[0]]

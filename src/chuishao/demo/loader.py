@@ -27,6 +27,7 @@ from chuishao.catalog.models import Category, CategoryQuestion, QuestionType
 from chuishao.catalog.services import catalog_load_defaults
 from chuishao.demo.city import demo_city_geojson, demo_organisations, demo_people
 from chuishao.demo.engagement import load_engagement
+from chuishao.demo.gridwork import load_gridwork
 from chuishao.demo.stories import WHISTLE_SHARE, load_border_story, play_whistle
 from chuishao.demo.workforce import load_workforce
 from chuishao.evaluation.services import rollup_rebuild
@@ -366,6 +367,7 @@ def load_demo(*, log: Callable[[str], None] = print, cases: int = 1200, days: in
     story = load_border_story(now=clock.now())
     log(f"border story: finished {story['finished']}, ready to play {story['to_play']}")
     load_engagement(now=clock.now(), password=DEMO_PASSWORD, log=log)
+    load_gridwork(now=clock.now(), log=log)
     load_workforce(now=clock.now(), log=log)
     # The dashboards have figures from the first page on; the worker keeps them current afterwards.
     rollup_rebuild(settle=dt.timedelta(0))

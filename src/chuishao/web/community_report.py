@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -19,9 +18,10 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from chuishao.cases.models import PUBLIC_SOURCES, Case, Satisfaction
+from chuishao.cases.models import PUBLIC_SOURCES, Case, Satisfaction, Source, Status
 from chuishao.engagement.models import Claim, ClaimStatus, PointEntry
 from chuishao.geo.models import Jurisdiction
+from chuishao.gridwork.models import Patrol, PatrolGrid, Visit, VisitKind
 from chuishao.party.coverage import coverage_summary
 from chuishao.workforce.models import CommunityWorker, ItemKind, Post
 from chuishao.workforce.selectors import register
@@ -69,7 +69,7 @@ CATALOGUE: list[Entry] = [
         _("Patrol coverage and visits"),
         _("Grid workers' paper patrol logs and household visit ledgers"),
         _("grid work (patrols, visits)"),
-        "web:gridwork_coverage",
+        "web:patrol_coverage",
         "HTML",
     ),
     Entry(
@@ -124,10 +124,6 @@ class Section:
     note: Any = ""
 
 
-# Further sections (grid work, party coverage) register here: ``(community, month) → Section``.
-EXTRA_SECTIONS: list[Callable[[Jurisdiction, dt.date], Section]] = []
-
-
 def _cases(node: Jurisdiction, start: dt.datetime, end: dt.datetime) -> Section:
     here = Case.objects.filter(community=node)
     received = here.filter(created_at__gte=start, created_at__lt=end)
@@ -157,6 +153,37 @@ def _cases(node: Jurisdiction, start: dt.datetime, end: dt.datetime) -> Section:
         label = row["category__parent__name"] or "–"
         section.rows.append((_("Received: %(category)s") % {"category": label}, row["n"]))
     return section
+
+
+def _grid_work(node: Jurisdiction, start: dt.datetime, end: dt.datetime) -> Section:
+    patrols = Patrol.objects.filter(community=node, started_at__gte=start, started_at__lt=end)
+    spans = list(patrols.exclude(ended_at=None).values_list("started_at", "ended_at"))
+    hours = Decimal(sum((e - s).total_seconds() for s, e in spans) / 3600).quantize(Decimal("0.1"))
+    walked = PatrolGrid.objects.filter(patrol__in=patrols).values("grid").distinct().count()
+    grids = Jurisdiction.objects.filter(parent=node, kind="grid").count()
+    visits = Visit.objects.filter(grid__parent=node, visited_at__gte=start, visited_at__lt=end).aggregate(
+        households=Count("pk", filter=Q(kind=VisitKind.HOUSEHOLD)),
+        units=Count("pk", filter=Q(kind=VisitKind.UNIT)),
+        follow_up=Count("pk", filter=Q(follow_up=True)),
+    )
+    on_patrol = Case.objects.filter(community=node, created_at__gte=start, created_at__lt=end).aggregate(
+        reported=Count("pk", filter=Q(source=Source.GRID_PATROL)),
+        fixed=Count("pk", filter=Q(status=Status.SELF_HANDLED)),
+    )
+    return Section(
+        "gridwork",
+        _("Grid work"),
+        [
+            (_("Patrols"), patrols.count()),
+            (_("Hours on patrol"), hours),
+            (_("Grids walked at least once"), f"{walked} / {grids}"),
+            (_("Household visits"), visits["households"]),
+            (_("Unit visits"), visits["units"]),
+            (_("Visits needing follow-up"), visits["follow_up"]),
+            (_("Problems reported on patrol"), on_patrol["reported"]),
+            (_("Small matters fixed on the spot"), on_patrol["fixed"]),
+        ],
+    )
 
 
 def _service(node: Jurisdiction, start: dt.datetime, end: dt.datetime) -> Section:
@@ -215,8 +242,7 @@ def community_month(node: Jurisdiction, month: dt.date) -> list[Section]:
     """The community's monthly statistics, every figure read from the data (a fixed number of queries)."""
     start, end = month_bounds(month)
     last_day = (end - dt.timedelta(days=1)).date()
-    sections = [_cases(node, start, end)]
-    sections += [extra(node, month) for extra in EXTRA_SECTIONS]
+    sections = [_cases(node, start, end), _grid_work(node, start, end)]
     sections += [
         _service(node, start, end),
         _party(node, last_day),

@@ -42,13 +42,18 @@ def has_grid(user) -> bool:
 def community_work_nav(user) -> dict[str, bool]:
     """Which of the community-work pages (grid work, party organisations, workers, admissions,
     generated reports) the person can open; the header groups them in one menu."""
+    from chuishao.gridwork import scopes as grid_scopes
+    from chuishao.gridwork.selectors import can_see_visits
     from chuishao.party.coverage import COVERAGE_ROLES
     from chuishao.workforce.scopes import REQUESTERS, ROSTER_READERS
 
     held = {g.role for g in grants_of(user) if g.node_id or g.organisation_id}
+    with_node = {g.role for g in grants_of(user) if g.node_id}
     readers = bool(held & ROSTER_READERS)
     nav = {
-        "party": bool({g.role for g in grants_of(user) if g.node_id} & COVERAGE_ROLES),
+        "patrols": bool(with_node & grid_scopes.COVERAGE_ROLES),
+        "visits": can_see_visits(user),
+        "party": bool(with_node & COVERAGE_ROLES),
         "workers": readers,
         "admissions": readers or bool(held & REQUESTERS),
         "reports": readers,
