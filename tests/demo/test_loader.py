@@ -13,6 +13,7 @@ from chuishao.cases.models import Case, Status, Whistle
 from chuishao.demo.city import DEMO_LOGINS
 from chuishao.demo.engagement import ENGAGEMENT_LOGINS
 from chuishao.demo.loader import DEMO_PASSWORD, demo_is_loaded, load_demo
+from chuishao.demo.redproperty import REDPROPERTY_LOGINS
 from chuishao.events.audit import audit_verify
 from chuishao.events.models import Event
 from chuishao.geo.models import Jurisdiction
@@ -22,8 +23,8 @@ from chuishao.geo.models import Jurisdiction
 def test_demo_loads_through_the_services(capsys):
     result = load_demo(log=lambda _: None, cases=60, days=20)
     assert demo_is_loaded()
-    # The replayed history plus the two cases of the border story.
-    assert result["cases"] + 2 == Case.objects.count() >= 52
+    # The replayed history plus the two cases of the border story and the 托乐嘉 parking case.
+    assert result["cases"] + 3 == Case.objects.count() >= 53
     assert Jurisdiction.objects.filter(kind="grid").count() >= 200
     assert Jurisdiction.objects.filter(kind="community").count() >= 20
     assert Jurisdiction.objects.filter(kind="street").count() >= 6
@@ -37,7 +38,7 @@ def test_demo_loads_through_the_services(capsys):
     assert all(e.created_at <= dt.datetime.now(dt.UTC) for e in Event.objects.all())
     report = audit_verify()
     assert report.ok, report.problems[:3]
-    for username, _zh, _en in DEMO_LOGINS + ENGAGEMENT_LOGINS:
+    for username, _zh, _en in DEMO_LOGINS + ENGAGEMENT_LOGINS + REDPROPERTY_LOGINS:
         assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
 
     # Dual reporting: registered units and members, a season of confirmed service, work still to do.
@@ -61,10 +62,22 @@ def test_demo_loads_through_the_services(capsys):
     assert CommunityWorker.objects.filter(post="head").count() == len(staffed)
     assert {"admitted", "refused", "requested"} <= set(Admission.objects.values_list("status", flat=True))
 
+    # Grid work, the 托乐嘉 board with its case waiting, and the Panjin street's branches in every grid.
+    from chuishao.demo.city import DEMO_BORDER_STREET_WEST
+    from chuishao.gridwork.models import Patrol, Visit
+    from chuishao.party.coverage import coverage_summary
+    from chuishao.party.models import BoardSeat
+
+    assert Patrol.objects.count() >= 100 and Visit.objects.exists()
+    assert BoardSeat.objects.filter(board__attached_complex__name="托乐嘉").count() >= 4
+    assert Case.objects.filter(lead_org__kind="complex_board", status="dispatched").count() == 1
+    panjin = coverage_summary(Jurisdiction.objects.get(code=DEMO_BORDER_STREET_WEST))
+    assert panjin.grids.total and panjin.grids.covered == panjin.grids.total
+
     call_command("demo")
     out = capsys.readouterr().out
     assert "already loaded" in out
-    assert Case.objects.count() == result["cases"] + 2
+    assert Case.objects.count() == result["cases"] + 3
 
 
 @pytest.mark.django_db

@@ -28,6 +28,8 @@ from chuishao.catalog.services import catalog_load_defaults
 from chuishao.demo.city import demo_city_geojson, demo_organisations, demo_people
 from chuishao.demo.engagement import load_engagement
 from chuishao.demo.gridwork import load_gridwork
+from chuishao.demo.party_coverage import load_party_coverage
+from chuishao.demo.redproperty import load_redproperty
 from chuishao.demo.stories import WHISTLE_SHARE, load_border_story, play_whistle
 from chuishao.demo.workforce import load_workforce
 from chuishao.evaluation.services import rollup_rebuild
@@ -368,6 +370,9 @@ def load_demo(*, log: Callable[[str], None] = print, cases: int = 1200, days: in
     log(f"border story: finished {story['finished']}, ready to play {story['to_play']}")
     load_engagement(now=clock.now(), password=DEMO_PASSWORD, log=log)
     load_gridwork(now=clock.now(), log=log)
+    # The 托乐嘉 story names its complex's party branch; the Panjin story then founds the remaining ones.
+    load_redproperty(now=clock.now(), password=DEMO_PASSWORD, log=log)
+    load_party_coverage(now=clock.now(), log=log)
     load_workforce(now=clock.now(), log=log)
     # The dashboards have figures from the first page on; the worker keeps them current afterwards.
     rollup_rebuild(settle=dt.timedelta(0))

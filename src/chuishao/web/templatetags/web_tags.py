@@ -44,6 +44,7 @@ def community_work_nav(user) -> dict[str, bool]:
     generated reports) the person can open; the header groups them in one menu."""
     from chuishao.gridwork import scopes as grid_scopes
     from chuishao.gridwork.selectors import can_see_visits
+    from chuishao.party.boards import boards_visible_to
     from chuishao.party.coverage import COVERAGE_ROLES
     from chuishao.workforce.scopes import REQUESTERS, ROSTER_READERS
 
@@ -54,6 +55,7 @@ def community_work_nav(user) -> dict[str, bool]:
         "patrols": bool(with_node & grid_scopes.COVERAGE_ROLES),
         "visits": can_see_visits(user),
         "party": bool(with_node & COVERAGE_ROLES),
+        "boards": boards_visible_to(user).exists(),
         "workers": readers,
         "admissions": readers or bool(held & REQUESTERS),
         "reports": readers,

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from chuishao.demo.city import DEMO_LOGINS
 from chuishao.demo.engagement import ENGAGEMENT_LOGINS
 from chuishao.demo.loader import DEMO_PASSWORD, demo_is_loaded, load_demo
+from chuishao.demo.redproperty import REDPROPERTY_LOGINS
 
 
 class Command(BaseCommand):
@@ -30,5 +31,5 @@ class Command(BaseCommand):
                 )
             )
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
-        for username, chinese, english in DEMO_LOGINS + ENGAGEMENT_LOGINS:
+        for username, chinese, english in DEMO_LOGINS + ENGAGEMENT_LOGINS + REDPROPERTY_LOGINS:
             self.stdout.write(f"  {username:<32} {chinese} · {english}")
