@@ -20,6 +20,8 @@ class Grant:
     node_id: int | None
     node_kind: str | None
     organisation_id: int | None
+    # Read in the same query, so that pages can tell a complex board's staff from a department's.
+    organisation_kind: str | None = None
 
 
 def grants_of(actor: Any) -> tuple[Grant, ...]:
@@ -35,7 +37,7 @@ def grants_of(actor: Any) -> tuple[Grant, ...]:
     cached = getattr(actor, "_chuishao_grants", None)
     if cached is None:
         rows = Membership.objects.filter(person_id=actor.pk, active=True).values_list(
-            "role", "node_id", "node__kind", "organisation_id"
+            "role", "node_id", "node__kind", "organisation_id", "organisation__kind"
         )
         cached = tuple(Grant(*row) for row in rows)
         actor._chuishao_grants = cached

@@ -522,6 +522,15 @@ def decision_done(*, actor: Any, decision: MeetingDecision | int, note: str = ""
 # ------------------------------------------------------------------------------------------ selectors
 
 
+def reads_boards(actor: Any) -> bool:
+    """Whether the actor sits on a board or reads boards over a node (no query: the grants say it)."""
+    return any(
+        (g.role == Role.DEPARTMENT_STAFF and g.organisation_kind == OrgKind.COMPLEX_BOARD)
+        or (g.role in READER_ROLES and g.node_id)
+        for g in grants_of(actor)
+    )
+
+
 def boards_visible_to(actor: Any) -> QuerySet[Organisation]:
     """Boards the actor sits on or reads as a manager or leader over their community."""
     q = Q(pk__in=[])

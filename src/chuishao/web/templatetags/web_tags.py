@@ -43,8 +43,7 @@ def community_work_nav(user) -> dict[str, bool]:
     """Which of the community-work pages (grid work, party organisations, workers, admissions,
     generated reports) the person can open; the header groups them in one menu."""
     from chuishao.gridwork import scopes as grid_scopes
-    from chuishao.gridwork.selectors import can_see_visits
-    from chuishao.party.boards import boards_visible_to
+    from chuishao.party.boards import reads_boards
     from chuishao.party.coverage import COVERAGE_ROLES
     from chuishao.workforce.scopes import REQUESTERS, ROSTER_READERS
 
@@ -53,9 +52,11 @@ def community_work_nav(user) -> dict[str, bool]:
     readers = bool(held & ROSTER_READERS)
     nav = {
         "patrols": bool(with_node & grid_scopes.COVERAGE_ROLES),
-        "visits": can_see_visits(user),
+        # From the grants alone (the header must not query): a beat's worker without a grid-worker
+        # role reaches the visits from their grid page.
+        "visits": bool(with_node & (grid_scopes.COMMAND_ROLES | {Role.GRID_WORKER})),
         "party": bool(with_node & COVERAGE_ROLES),
-        "boards": boards_visible_to(user).exists(),
+        "boards": reads_boards(user),
         "workers": readers,
         "admissions": readers or bool(held & REQUESTERS),
         "reports": readers,
