@@ -228,6 +228,8 @@ def test_unknown_endpoints_and_formats_are_spec_errors(client, city):
     assert_error(get(client, "nothing"), 404, "xml")
     assert "csv" in assert_error(get(client, "services.csv"), 404, "xml")
     assert_error(post(client, "elsewhere.json", {}), 404)
+    # A newline in the path (found by the fuzzer: a service code "/\n") still gets the spec's error.
+    assert_error(client.get("/open311/v2/services/%2F%0A.xml"), 404, "xml")
 
 
 def test_head_answers_like_get(client, city):

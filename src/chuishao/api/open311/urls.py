@@ -17,5 +17,6 @@ urlpatterns = [
     re_path(rf"^requests{EXT}$", views.requests, name="requests"),
     re_path(rf"^requests/(?P<number>{ID}){EXT}$", views.request_detail, name="request"),
     re_path(rf"^tokens/(?P<token>{ID}){EXT}$", views.token_detail, name="token"),
-    re_path(r"^(?P<path>.*)$", views.not_found),
+    # Any other path, newlines included (``.`` would stop at one and leave Django's HTML 404).
+    re_path(r"^(?P<path>[\s\S]*)$", views.not_found),
 ]
