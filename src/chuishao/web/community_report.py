@@ -199,8 +199,8 @@ def _service(node: Jurisdiction, start: dt.datetime, end: dt.datetime) -> Sectio
         [
             (_("Services confirmed"), confirmed["n"]),
             (_("Members who served"), confirmed["people"]),
-            (_("Hours confirmed"), confirmed["hours"] or Decimal("0")),
-            (_("Points written to the ledger"), points["total"] or Decimal("0")),
+            (_("Hours confirmed"), Decimal(confirmed["hours"] or 0).quantize(Decimal("0.01"))),
+            (_("Points written to the ledger"), Decimal(points["total"] or 0).quantize(Decimal("0.1"))),
         ],
     )
 
