@@ -370,8 +370,9 @@ def coverage_xlsx(report: CoverageReport) -> bytes:
     labels = [str(MEASURE_LABELS[m]) for m in MEASURES]
     sheet = book.create_sheet(_("Coverage")[:31])
     header = [_("Code"), _("Name"), _("Own party organisation")]
+    covered, total = _("covered"), _("total")
     for label in labels:
-        header += [f"{label} · {_('covered')}", f"{label} · {_('total')}", f"{label} (%)"]
+        header += [f"{label} · {covered}", f"{label} · {total}", f"{label} (%)"]
     sheet.append(header)
     for row in [report.total, *report.streets, *report.communities]:
         line: list[Any] = [row.code, row.name, _("yes") if row.has_own else _("no")]

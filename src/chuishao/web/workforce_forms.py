@@ -28,7 +28,7 @@ class _Prefixed(forms.Form):
 class HireForm(_Prefixed):
     id_prefix = "hire"
     community = NamedChoice(label=_("Community"), queryset=Jurisdiction.objects.none())
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("a person", "Name"), max_length=60)
     position = forms.CharField(label=_("Position title"), max_length=60, required=False)
     post = forms.ChoiceField(label=pgettext_lazy("community worker post", "Post"), choices=Post.choices)
     grade = forms.IntegerField(label=_("Grade"), min_value=1, max_value=18)

@@ -155,7 +155,7 @@ class AdmissionStatus(models.TextChoices):
     REQUESTED = "requested", _("awaiting admission")
     ADMITTED = "admitted", _("admitted")
     REFUSED = "refused", _("refused")
-    WITHDRAWN = "withdrawn", _("withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("an admission request", "withdrawn")
 
 
 class Admission(models.Model):

@@ -121,8 +121,9 @@ def _roster_xlsx(node: Jurisdiction) -> HttpResponse:
         )  # fmt: skip
     roster = book.create_sheet(_("Roster"))
     roster.append(
-        [_("Community"), _("Name"), _("Position title"), pgettext("community worker post", "Post"),
-         _("Grade"), _("Pay coefficient"), _("On this grade since"), _("Next step")]
+        [_("Community"), pgettext("a person", "Name"), _("Position title"),
+         pgettext("community worker post", "Post"), _("Grade"), _("Pay coefficient"),
+         _("On this grade since"), _("Next step")]
     )  # fmt: skip
     for line in sel.roster(node):
         w = line.worker
