@@ -63,3 +63,22 @@ def test_assigning_a_beat(city):
     beat.refresh_from_db()
     assert beat.worker == city.people["grid-a2"]
     assert city.node(GRID_A1).pk in worker_grid_ids(city.people["grid-a2"])
+
+
+def test_a_beat_goes_only_to_a_grid_worker_of_the_community(city):
+    with pytest.raises(GridworkInvalid, match="not a grid worker of"):
+        save(city, worker=city.people["grid-b"])  # a grid worker of another district
+    assert not ResponsibilityGrid.objects.exists()
+
+
+def test_a_beat_reads_nothing_once_the_grid_worker_role_is_gone(city):
+    from chuishao.actors import SYSTEM
+    from chuishao.orgs.models import Membership
+    from chuishao.orgs.services import membership_revoke
+
+    save(city, code="beat-x", grids=[GRID_A2], worker=city.people["grid-a"])
+    assert city.node(GRID_A2).pk in worker_grid_ids(city.people["grid-a"])
+    for m in Membership.objects.filter(person=city.people["grid-a"], role="grid_worker", active=True):
+        membership_revoke(actor=SYSTEM, membership=m, reason="调岗")
+    worker = type(city.people["grid-a"]).objects.get(pk=city.people["grid-a"].pk)  # fresh grants
+    assert worker_grid_ids(worker) == set()

@@ -117,3 +117,14 @@ def _worker(city, code):
     user = person_create(actor=SYSTEM, username=f"w-{code}", password_hash=make_password(PASSWORD))
     membership_grant(actor=SYSTEM, person=user, role="grid_worker", node=city.node(code))
     return user
+
+
+def test_a_patrol_left_open_for_days_does_not_keep_its_grids_green(city):
+    with clock.frozen(NOW - dt.timedelta(days=5)):
+        s.patrol_start(actor=city.people["grid-a"])
+    cov = sel.coverage(actor=city.people["community-a"], node=city.node(COMMUNITY_A), at=NOW)
+    a1 = next(g for g in cov.grids if g.grid.code == GRID_A1)
+    assert a1.stale and a1.days_since == 5
+    with clock.frozen(NOW):
+        month = sel.worker_month(actor=city.people["grid-a"])
+    assert month.hours == 24.0  # counted as the longest patrol, as ending it would

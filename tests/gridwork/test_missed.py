@@ -101,3 +101,17 @@ def test_the_rollup_follows_the_rule_incrementally(city, report):
     rollup_refresh(settle=dt.timedelta(0))
     row.refresh_from_db()
     assert (row.gw_missed, row.gw_reported) == (0, 1)
+
+
+def test_the_rollup_follows_a_clearing_report_across_the_month_end(city, report):
+    """The public case on 31 May late at night, the worker's own report after midnight: May's row changes
+    at the next refresh though the new case belongs to June."""
+    late = at(2026, 5, 31, 23)
+    report(late)
+    rollup_rebuild(settle=dt.timedelta(0))
+    row = Rollup.objects.get(unit_kind="grid_worker", unit_id=city.people["grid-a"].pk, period="2026-05")
+    assert row.gw_missed == 1
+    report(late + dt.timedelta(hours=2), by="grid-a", source="grid_patrol")
+    rollup_refresh(settle=dt.timedelta(0))
+    may = Rollup.objects.filter(unit_kind="grid_worker", unit_id=city.people["grid-a"].pk, period="2026-05")
+    assert list(may.values_list("gw_missed", flat=True)) in ([], [0])  # a row of zeros is not kept

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chuishao.cases.errors import CaseInvalid, CasePermissionDenied
+from chuishao.cases.errors import CaseConflict, CaseInvalid, CasePermissionDenied
 from chuishao.cases.models import Case
 from chuishao.cases.services import case_act, case_refer, whistle_blow
 from chuishao.cases.services.engine import allowed_actions
@@ -148,3 +148,40 @@ def test_the_street_dispatches_or_whistles_after_the_board_passed_it_on(story):
     assert case.status == "dispatched" and case.lead_org_id == city.orgs["transport-a"].pk
     # A department the street sends it to cannot pass it on the board's way.
     assert "refer" not in allowed_actions(actor=city.people["transport-a"], case=case)
+
+
+def test_an_arbitration_to_the_board_binds_it(story):
+    """Passing on is no way around a binding arbitration: the board named by the level above keeps it."""
+    city, case = story
+    member, street = board_member(city), city.people["street-a"]
+    board = case.lead_org
+    case_act(case=case.pk, action="return", actor=member, reason="非本联席会职责")
+    case_act(case=case.pk, action="dispatch", actor=street, lead=board)
+    case = case_act(case=case.pk, action="return", actor=member, reason="仍非本联席会职责")
+    assert case.status == "arbitration"
+    case_act(case=case.pk, action="arbitrate", actor=city.people["district-a"], lead=board)
+    with pytest.raises(CaseConflict, match="binds"):
+        case_refer(case=case.pk, actor=member, reason=REASON)
+    case.refresh_from_db()
+    assert (case.status, case.lead_org_id) == ("dispatched", board.pk)
+
+
+def test_a_board_takes_only_its_own_complexs_cases(story):
+    city, case = story
+    street = city.people["street-a"]
+    elsewhere = case_act(case=city_case_outside(city).pk, action="file", actor=street)
+    with pytest.raises(CaseInvalid, match="own complex"):
+        case_act(case=elsewhere.pk, action="dispatch", actor=street, lead=case.lead_org)
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == "filed" and elsewhere.lead_org_id is None
+
+
+def city_case_outside(city):
+    from chuishao.cases.services import case_report
+    from tests.factories import grid_centre
+
+    lat, lng = grid_centre("110901001002001")
+    return case_report(
+        actor=city.people["resident"], source="resident_web", category="S0102", description="路边垃圾",
+        lat=lat, lng=lng,
+    )  # fmt: skip

@@ -23,7 +23,13 @@ from django.db import transaction
 from chuishao import clock
 from chuishao.cases.models import Case, Whistle, WhistleSummons
 from chuishao.evaluation.counting import Key, Rows, count_rows, grid_workers
-from chuishao.evaluation.definitions import COUNT_NAMES, JURISDICTION_KINDS, UNIT_KINDS, period_of
+from chuishao.evaluation.definitions import (
+    COUNT_NAMES,
+    JURISDICTION_KINDS,
+    UNIT_KINDS,
+    missed_window_hours,
+    period_of,
+)
 from chuishao.evaluation.models import Rollup, RollupCursor
 from chuishao.events.models import Event
 from chuishao.orgs.models import Membership, Role
@@ -75,9 +81,18 @@ def _case_keys(case_ids: Iterable[int], extra_orgs: dict[int, set[int]]) -> set[
     members = Membership.objects.filter(role=Role.GRID_WORKER, active=True, node_id__in=list(by_grid))
     workers = grid_workers({a for _, a in pairs} | set(members.values_list("person_id", flat=True)))
     keys.update(("grid_worker", a, period[cid]) for cid, a in pairs if a in workers)
+    # A worker's own report clears a public one up to the missed-report window away, which may lie in
+    # the neighbouring month: both months' rows of the grid's workers change.
+    window = dt.timedelta(hours=missed_window_hours())
+    created = {c["pk"]: c["created_at"] for c in cases}
+    near = {
+        cid: {period[cid], period_of(created[cid] - window), period_of(created[cid] + window)}
+        for cid in period
+    }
     for person_id, person_grids in workers.items():
         for grid in person_grids:
-            keys.update(("grid_worker", person_id, period[cid]) for cid in by_grid.get(grid, ()))
+            for cid in by_grid.get(grid, ()):
+                keys.update(("grid_worker", person_id, p) for p in near[cid])
     return keys
 
 

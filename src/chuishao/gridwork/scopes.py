@@ -34,11 +34,15 @@ def worker_grid_ids(actor: Any) -> set[int]:
     """The grids the actor works: grid-worker memberships and the grids of their active beats."""
     ids = {g.node_id for g in grants_of(actor) if g.role == Role.GRID_WORKER and g.node_id}
     pk = actor_user_id(actor)
-    if pk is None:
+    if pk is None or not ids:
+        # A beat counts only while its worker still holds a grid-worker role.
         return ids
-    # Not cached on the actor: a beat given during a request counts at once.
+    # Not cached on the actor: a beat given during a request counts at once. Only beats of communities
+    # where the worker still holds a grid of their own.
     beats = ResponsibilityGrid.grids.through.objects.filter(
-        responsibilitygrid__worker_id=pk, responsibilitygrid__active=True
+        responsibilitygrid__worker_id=pk,
+        responsibilitygrid__active=True,
+        responsibilitygrid__community__children__in=ids,
     )
     return ids | set(beats.values_list("jurisdiction_id", flat=True))
 

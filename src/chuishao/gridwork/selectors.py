@@ -24,7 +24,7 @@ from chuishao.geo.models import Jurisdiction
 from chuishao.gridwork.errors import GridworkNotFound
 from chuishao.gridwork.models import Patrol, PatrolGrid, ResponsibilityGrid, Visit
 from chuishao.gridwork.scopes import COVERAGE_ROLES, has_role_over, visit_scope_q, worker_grid_ids
-from chuishao.gridwork.services import open_patrol_of, stale_days_of
+from chuishao.gridwork.services import MAX_PATROL, open_patrol_of, stale_days_of
 from chuishao.orgs.models import Membership, Role
 
 
@@ -86,7 +86,8 @@ def work_summary(*, actor: Any, since: dt.datetime, until: dt.datetime) -> WorkS
     )
     walked: set[int] = set()
     for p in patrols:
-        end = p.ended_at or min(now, until)
+        # A patrol left open counts for at most the longest patrol, as ending it would.
+        end = p.ended_at or min(now, until, p.started_at + MAX_PATROL)
         inside = min(end, until) - max(p.started_at, since)
         out.hours += max(inside.total_seconds(), 0) / 3600
         out.distance_km += p.distance_m / 1000
@@ -167,11 +168,12 @@ def coverage(*, actor: Any, node: Jurisdiction, at: dt.datetime | None = None) -
         .annotate(last=Max(Coalesce("patrol__ended_at", "patrol__started_at")))
         .values_list("grid_id", "last")
     )
-    # Open patrols cover their grids now.
+    # Open patrols cover their grids now — those started within the longest patrol; one left open
+    # for days counts from its start, like any other.
     open_ids = set(
-        PatrolGrid.objects.filter(grid_id__in=ids, patrol__ended_at__isnull=True).values_list(
-            "grid_id", flat=True
-        )
+        PatrolGrid.objects.filter(
+            grid_id__in=ids, patrol__ended_at__isnull=True, patrol__started_at__gte=now - MAX_PATROL
+        ).values_list("grid_id", flat=True)
     )
     names: dict[int, set[str]] = {g: set() for g in ids}
     for grid_id, name, username in Membership.objects.filter(

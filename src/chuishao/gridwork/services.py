@@ -467,15 +467,23 @@ def visit_record(
 # --------------------------------------------------------------------------------------------- beats
 
 
-def _worker(value: Any) -> Any:
+def _worker(value: Any, community: Jurisdiction) -> Any:
+    """The beat's worker: a grid worker of a grid of this community (a worker from elsewhere would read
+    this community's visits)."""
     if value in (None, ""):
         return None
     user_model = get_user_model()
     person = value if isinstance(value, user_model) else user_model.objects.filter(pk=value).first()
     if person is None or not person.is_active:
         raise GridworkInvalid(_("No such person."))
-    if not Membership.objects.filter(person=person, role=Role.GRID_WORKER, active=True).exists():
-        raise GridworkInvalid(_("%(who)s is not a grid worker.") % {"who": person.get_username()})
+    works_here = Membership.objects.filter(
+        person=person, role=Role.GRID_WORKER, active=True, node__kind="grid", node__parent_id=community.pk
+    )
+    if not works_here.exists():
+        raise GridworkInvalid(
+            _("%(who)s is not a grid worker of %(community)s.")
+            % {"who": person.get_username(), "community": community.name}
+        )
     return person
 
 
@@ -503,6 +511,8 @@ def beat_save(
     _person(actor)
     node = _node(community, "community")
     _require_beat_manager(actor, node)
+    # Beats of one community are saved one at a time: "one active beat per grid" holds under concurrency.
+    Jurisdiction.objects.select_for_update().filter(pk=node.pk).first()
     code = _text(code, _("code"), 40)
     name = _text(name, _("name"), 100)
     chosen = []
@@ -516,7 +526,7 @@ def beat_save(
             chosen.append(grid)
     if not chosen:
         raise GridworkInvalid(_("A beat needs at least one grid."))
-    person = _worker(worker)
+    person = _worker(worker, node)
     beat = ResponsibilityGrid.objects.select_for_update().filter(code=code).first()
     if beat is not None and beat.community_id != node.pk:
         raise GridworkConflict(_("The code %(code)s is taken by another community's beat.") % {"code": code})
@@ -567,7 +577,7 @@ def beat_assign(*, actor: Any, beat: ResponsibilityGrid | int, worker: Any) -> R
     if row is None:
         raise GridworkNotFound(_("No such beat."))
     _require_beat_manager(actor, row.community)
-    person = _worker(worker)
+    person = _worker(worker, row.community)
     before = row.worker_id
     row.worker = person
     row.save(update_fields=["worker"])

@@ -44,6 +44,9 @@ def _check_dispatchable(orgs: list[Organisation], case: Case) -> None:
             raise CaseInvalid(_("%(org)s does not serve this city.") % {"org": org.name})
         if not is_dispatchable(org):
             raise CaseInvalid(_("%(org)s does not handle cases.") % {"org": org.name})
+        # A complex's board works the cases of its own complex only (红色物业).
+        if org.kind == OrgKind.COMPLEX_BOARD and org.attached_complex_id != case.complex_id:
+            raise CaseInvalid(_("%(org)s only takes the cases of its own complex.") % {"org": org.name})
 
 
 def _named_orgs(
@@ -193,6 +196,14 @@ def case_refer(*, case: Case | int, actor: Any, reason: str) -> Case:
         if lead is None or lead.kind != OrgKind.COMPLEX_BOARD:
             raise CasePermissionDenied(
                 _("Only a complex's board passes a case to the street; case %(number)s is not led by one.")
+                % {"number": c.number}
+            )
+        if c.arbitrated_org_id is not None and c.arbitrated_org_id == c.lead_org_id:
+            raise CaseConflict(
+                _(
+                    "Case %(number)s was arbitrated to your organisation; "
+                    "the decision binds and it cannot be passed on."
+                )
                 % {"number": c.number}
             )
         referred_by = c.lead_org_id
