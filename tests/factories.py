@@ -23,6 +23,7 @@ from chuishao.geo.importer import geo_import
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Organisation
 from chuishao.orgs.services import membership_grant, organisation_upsert, person_create
+from chuishao.workforce.defaults import workforce_load_defaults
 
 LON0, LAT0, STEP = 116.300, 39.900, 0.001
 PASSWORD = "demo-pass-2026"
@@ -91,6 +92,7 @@ class City:
 
 def build_small_city() -> City:
     catalog_load_defaults(actor=SYSTEM)
+    workforce_load_defaults()
     calendar_load_official(actor=SYSTEM, years=[2025, 2026])
     geo_import(actor=SYSTEM, data=small_city_geojson())
     nodes = {j.code: j for j in Jurisdiction.objects.all()}

@@ -101,6 +101,7 @@ def test_track_points_in_ones_own_grids_add_them(city):
         ["39.9,116.3"],
         [{"lat": 39.9, "lng": 116.3, "at": "yesterday"}],
         [{"lat": 39.9, "lng": 116.3, "at": (T0 - dt.timedelta(hours=2)).isoformat()}],  # before the start
+        [{"lat": 10**400, "lng": 116.3}],  # too large for a float
     ],
 )
 def test_bad_track_points_are_refused_and_nothing_is_kept(city, points):

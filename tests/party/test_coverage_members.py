@@ -242,3 +242,21 @@ def test_founding_for_a_gap_finds_the_place_its_parent_and_a_free_code(city):
         party_org_found_at(actor=staff, kind="grid", place_code="110901001001002", name="名" * 121)
     with pytest.raises(PartyDenied):  # the street is above the community's staff
         party_org_found_at(actor=staff, kind="street", place_code="110901001", name="x")
+
+
+def test_a_secretary_term_cannot_start_inside_an_ended_one(city, branch):
+    staff = city.people["community-a"]
+    today = timezone.localdate(clock.now())
+    first = party_member_add(
+        actor=staff, party_org=branch, name="王建国", role="secretary", since=today - dt.timedelta(days=20)
+    )
+    party_member_end(actor=staff, member=first, until=today - dt.timedelta(days=5))
+    with pytest.raises(PartyConflict, match="until"):
+        party_member_add(
+            actor=staff, party_org=branch, name="李秀英", role="secretary",
+            since=today - dt.timedelta(days=10),
+        )  # fmt: skip
+    second = party_member_add(
+        actor=staff, party_org=branch, name="李秀英", role="secretary", since=today - dt.timedelta(days=5)
+    )
+    assert secretary_of(branch).pk == second.pk

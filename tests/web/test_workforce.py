@@ -7,6 +7,8 @@ import datetime as dt
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -197,3 +199,29 @@ def _rows(page: str):
     import re
 
     return re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">([^<]+)</td></tr>", page)
+
+
+def test_odd_codes_are_not_found_not_errors(client, city):
+    as_(client, "street-a")
+    assert client.get(reverse("web:workforce_home") + "?n=a/b").status_code == 404
+    assert client.get(reverse("web:report_community") + "?c=a/b").status_code == 404
+
+
+def test_the_register_reads_a_fixed_number_of_queries(client, city, django_assert_max_num_queries):
+    from chuishao.workforce.services import admission_request
+
+    def ask(n):
+        for i in range(n):
+            admission_request(
+                actor=city.people["um-a"], scope=city.node(D1), kind="form", title=f"报表{i}", basis="依据",
+                starts_on="2026-11-01", org=city.orgs["um-110901"],
+            )  # fmt: skip
+
+    as_(client, "district-a")
+    ask(2)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("web:admissions"))
+    ask(8)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("web:admissions"))
+    assert len(many) == len(few)

@@ -130,3 +130,35 @@ def test_the_register_counts_admitted_work_per_community_and_month(city, on):
     assert rows[C2] == {(months[1], "form"): 1, (months[2], "form"): 1, (months[3], "form"): 1}
     assert (reg.admitted, reg.refused, reg.pending) == (2, 1, 1)
     assert reg.total(months[2], "form") == 2
+
+
+def test_a_request_counts_in_the_month_of_its_local_date(city, on):
+    """Asked at 07:30 on 1 December in Beijing (23:30 on 30 November in UTC): December's request."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from chuishao import clock
+
+    with clock.frozen(timezone.make_aware(dt.datetime(2026, 12, 1, 7, 30), timezone.get_fixed_timezone(480))):
+        ask(city, starts_on="2026-12-01")
+        reg = register(city.node(S1), months=2, until=dt.date(2026, 12, 1))
+    assert reg.pending == 1
+    november = register(city.node(S1), months=1, until=dt.date(2026, 11, 30))
+    assert november.pending == 0
+
+
+def test_a_complex_boards_members_push_no_work_down(city, on):
+    from chuishao.actors import SYSTEM
+    from chuishao.orgs.services import membership_grant, organisation_upsert
+    from chuishao.workforce.scopes import requesting_orgs
+
+    board = organisation_upsert(
+        actor=SYSTEM, code="board-x", kind="complex_board", name="联席会", jurisdiction=city.node(C1)
+    )
+    membership_grant(
+        actor=SYSTEM, person=city.people["resident2"], role="department_staff", organisation=board
+    )
+    assert requesting_orgs(city.people["resident2"]) == []
+    with on(2026, 11, 10), pytest.raises(WorkforceDenied):
+        ask(city, who="resident2", scope=C1, org=board)

@@ -40,6 +40,7 @@ from chuishao.geo.models import Complex, Jurisdiction
 from chuishao.notify.services.fanout import fanout_skip_to_latest
 from chuishao.orgs.models import Membership, Organisation, Role
 from chuishao.orgs.services import membership_grant, organisation_upsert, person_create
+from chuishao.workforce.defaults import workforce_load_defaults
 
 DEMO_PASSWORD = "chuishao2026"  # noqa: S105 — the demo's published password, printed by `make demo`
 LOADED_VERB = "demo.loaded"
@@ -97,6 +98,7 @@ def _point_in(rng: random.Random, boundary: dict) -> tuple[float, float]:
 def load_geography_and_people(*, log: Callable[[str], None]) -> dict[str, Any]:
     log("catalogue, work calendar …")
     catalog_load_defaults(actor=SYSTEM)
+    workforce_load_defaults()
     calendar_load_official(actor=SYSTEM)
     geo = demo_city_geojson()
     log(f"geography: {len(geo['features'])} features …")

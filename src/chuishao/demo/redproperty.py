@@ -21,6 +21,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 from shapely.geometry import shape
 
 from chuishao import clock
@@ -161,7 +162,10 @@ def load_redproperty(
             complexes=[complex_],
         )
         board = boards.board_of(complex_) or boards.board_set_up(
-            actor=staff, complex_=complex_, name="托乐嘉小区红色物业联席会", established_on=start.date()
+            actor=staff,
+            complex_=complex_,
+            name="托乐嘉小区红色物业联席会",
+            established_on=timezone.localdate(start),
         )
         body_org = {
             BoardBody.PARTY_ORG: branch,

@@ -35,6 +35,7 @@ from chuishao.engagement.models import (
 from chuishao.engagement.scopes import organises
 from chuishao.engagement.services import period_bounds
 from chuishao.orgs.models import Organisation
+from chuishao.spreadsheets import safe_text
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ def report_xlsx(report: UnitReport) -> bytes:
     for r in report.rows:
         sheet.append(
             [
-                r.name,
+                safe_text(r.name),  # a member's display name is typed by people
                 r.community,
                 r.registration,
                 r.registered_on,

@@ -215,7 +215,7 @@ def _when(value: Any, what: str) -> dt.datetime:
 def _coordinate(value: Any, low: float, high: float) -> float:
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise GridworkInvalid(_("The coordinate %(v)s is not a number.") % {"v": str(value)[:30]}) from None
     if not math.isfinite(number) or not low <= number <= high:
         raise GridworkInvalid(_("The coordinate %(v)s is out of range.") % {"v": str(value)[:30]})

@@ -32,6 +32,7 @@ from chuishao import clock
 from chuishao.geo.models import Complex, Jurisdiction, Kind
 from chuishao.orgs.models import Organisation, OrgKind, Role, UnitKind
 from chuishao.orgs.scopes import grants_of
+from chuishao.spreadsheets import safe_text
 
 # The "two new" organisations (两新组织): new economic and new social organisations.
 NEW_ORG_KINDS = (UnitKind.ENTERPRISE, UnitKind.SOCIAL_ORG)
@@ -365,7 +366,7 @@ def coverage_xlsx(report: CoverageReport) -> bytes:
     sheet.title = _("Gaps")[:31]
     sheet.append([_("Kind"), _("Code"), _("Name"), _("Community"), _("Street")])
     for g in report.gaps:
-        sheet.append([g.kind_label, g.code, g.name, g.community, g.street])
+        sheet.append([safe_text(v) for v in (g.kind_label, g.code, g.name, g.community, g.street)])
     sheet.freeze_panes = "A2"
     labels = [str(MEASURE_LABELS[m]) for m in MEASURES]
     sheet = book.create_sheet(_("Coverage")[:31])
@@ -375,7 +376,7 @@ def coverage_xlsx(report: CoverageReport) -> bytes:
         header += [f"{label} · {covered}", f"{label} · {total}", f"{label} (%)"]
     sheet.append(header)
     for row in [report.total, *report.streets, *report.communities]:
-        line: list[Any] = [row.code, row.name, _("yes") if row.has_own else _("no")]
+        line: list[Any] = [row.code, safe_text(row.name), _("yes") if row.has_own else _("no")]
         for m in MEASURES:
             t = getattr(row, m)
             line += [t.covered, t.total, t.rate]

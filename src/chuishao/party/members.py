@@ -195,6 +195,16 @@ def party_member_add(
     current = PartyMember.objects.filter(party_org=org, until__isnull=True)
     if role == PartyRole.SECRETARY and current.filter(role=PartyRole.SECRETARY).exists():
         raise PartyConflict(_("The organisation has a secretary: end that term first."))
+    # Nor may a new term start inside an ended one: the history keeps one secretary at a time.
+    if role == PartyRole.SECRETARY:
+        overlap = PartyMember.objects.filter(
+            party_org=org, role=PartyRole.SECRETARY, since__lte=day, until__gt=day
+        ).first()
+        if overlap is not None:
+            raise PartyConflict(
+                _("%(name)s was the secretary until %(d)s; a new term starts on that day or later.")
+                % {"name": overlap.name, "d": overlap.until}
+            )
     if person is not None and current.filter(person=person).exists():
         raise PartyConflict(_("%(name)s is already a member.") % {"name": name})
     try:

@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Q
 
 from chuishao.geo.models import Jurisdiction
-from chuishao.orgs.models import Organisation, Role
+from chuishao.orgs.models import Organisation, OrgKind, Role
 from chuishao.orgs.scopes import grants_of
 
 ROSTER_READERS = frozenset(
@@ -59,8 +59,13 @@ def holds(actor: Any, roles: frozenset[str]) -> bool:
 
 def requesting_orgs(actor: Any) -> list[Organisation]:
     """The departments the actor may ask on behalf of."""
+    # A complex board's members act on its cases as department staff, but push no work onto communities.
     ids = [
-        g.organisation_id for g in grants_of(actor) if g.role == Role.DEPARTMENT_STAFF and g.organisation_id
+        g.organisation_id
+        for g in grants_of(actor)
+        if g.role == Role.DEPARTMENT_STAFF
+        and g.organisation_id
+        and g.organisation_kind != OrgKind.COMPLEX_BOARD
     ]
     return list(Organisation.objects.filter(pk__in=ids).select_related("jurisdiction"))
 

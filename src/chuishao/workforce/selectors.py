@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from chuishao.geo.models import Jurisdiction
 from chuishao.workforce.models import (
@@ -133,7 +134,7 @@ POSTS = [p.value for p in Post]
 def admissions_for(actor: Any) -> QuerySet[Admission]:
     return (
         Admission.objects.filter(admissions_q(actor))
-        .select_related("scope", "requesting_org", "requested_by", "decided_by")
+        .select_related("scope", "requesting_org", "requested_by__profile", "decided_by__profile")
         .order_by("-requested_at", "-pk")
     )
 
@@ -196,7 +197,7 @@ def register(node: Jurisdiction, *, months: int = 12, until: dt.date | None = No
     by_scope: dict[int, list[dict]] = defaultdict(list)
     status = Counter()
     for item in items:
-        if first <= item["requested_at"].date() <= last:
+        if first <= timezone.localdate(item["requested_at"]) <= last:
             status[item["status"]] += 1
         if item["status"] != AdmissionStatus.ADMITTED:
             continue

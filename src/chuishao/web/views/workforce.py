@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import grants_of
+from chuishao.spreadsheets import safe_text
 from chuishao.web import workforce_forms as f
 from chuishao.web.community_report import CATALOGUE, community_month, community_month_xlsx
 from chuishao.workforce import selectors as sel
@@ -81,7 +82,9 @@ def roster_page(
     request: HttpRequest, code: str | None = None, forms: dict[str, Any] | None = None
 ) -> HttpResponse:
     if code is None and request.GET.get("n"):
-        return redirect("web:workforce_roster", request.GET["n"])
+        code = request.GET["n"]
+        if "/" not in code:
+            return redirect("web:workforce_roster", code)
     node = _roster_node(request, code)
     if request.GET.get("format") == "xlsx":
         return _roster_xlsx(node)
@@ -128,7 +131,7 @@ def _roster_xlsx(node: Jurisdiction) -> HttpResponse:
     for line in sel.roster(node):
         w = line.worker
         roster.append(
-            [w.community.name, _safe(w.name), _safe(w.position), str(Post(w.post).label), w.grade,
+            [w.community.name, safe_text(w.name), safe_text(w.position), str(Post(w.post).label), w.grade,
              float(line.coefficient) if line.coefficient is not None else None, w.grade_since,
              line.next_step]
         )  # fmt: skip
@@ -137,11 +140,6 @@ def _roster_xlsx(node: Jurisdiction) -> HttpResponse:
     response = HttpResponse(out.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="workers-{node.code}.xlsx"'
     return response
-
-
-def _safe(text: str) -> str:
-    """A typed text never starts a spreadsheet formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _roster_url(node: Jurisdiction) -> str:
@@ -379,6 +377,8 @@ def reports_page(request: HttpRequest) -> HttpResponse:
 def community_report_page(request: HttpRequest, code: str | None = None) -> HttpResponse:
     if code is None:
         code = request.GET.get("c") or ""
+        if "/" in code:
+            raise Http404
         if not code:
             first = _report_communities(request.user).first()
             if first is None:
