@@ -7,11 +7,7 @@ shown read-only: they change only through the services (the ledger never changes
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.db import transaction
-from django.forms.models import model_to_dict
 
 from chuishao.engagement.models import (
     Claim,
@@ -23,27 +19,7 @@ from chuishao.engagement.models import (
     ServicePost,
     Task,
 )
-from chuishao.events.services import event_append
-
-
-class RecordedAdmin(admin.ModelAdmin):
-    """Every save appends an event with what the row was and what it became. Rows are not deleted here
-    (a rule or post is switched off with ``active``), so nothing changes without its event."""
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
-        with transaction.atomic():
-            before = model_to_dict(type(obj).objects.get(pk=obj.pk)) if change else {}
-            super().save_model(request, obj, form, change)
-            event_append(
-                verb=f"engagement.{obj._meta.model_name}_saved",
-                actor=request.user,
-                chain="catalog",
-                before={k: str(v) for k, v in before.items()},
-                after={k: str(v) for k, v in model_to_dict(obj).items()},
-            )
+from chuishao.events.admin_bases import ReadOnlyAdmin, RecordedAdmin
 
 
 @admin.register(ServicePost)
@@ -66,17 +42,6 @@ class EngagementPolicyAdmin(RecordedAdmin):
 class ServiceCentreAdmin(RecordedAdmin):
     list_display = ["name", "node", "address", "opening_hours"]
     search_fields = ["name", "address"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Registration)

@@ -11,43 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db import transaction
-from django.forms.models import model_to_dict
 
-from chuishao.events.services import event_append
+from chuishao.events.admin_bases import ReadOnlyAdmin, RecordedAdmin
 from chuishao.gridwork.models import GridworkPolicy, Patrol, ResponsibilityGrid
 
 
 @admin.register(GridworkPolicy)
-class GridworkPolicyAdmin(admin.ModelAdmin):
+class GridworkPolicyAdmin(RecordedAdmin):
     list_display = ["city", "stale_days"]
 
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
+    def event_chain(self, obj: Any) -> tuple[str, int | None]:
+        return f"gridwork:{obj.city_id}", obj.city_id
 
-    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
-        with transaction.atomic():
-            before = model_to_dict(type(obj).objects.get(pk=obj.pk)) if change else {}
-            super().save_model(request, obj, form, change)
-            event_append(
-                verb="gridwork.policy_set",
-                actor=request.user,
-                chain=f"gridwork:{obj.city_id}",
-                city_id=obj.city_id,
-                before={k: str(v) for k, v in before.items()},
-                after={k: str(v) for k, v in model_to_dict(obj).items()},
-            )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
+    def event_verb(self, obj: Any) -> str:
+        return "gridwork.policy_set"
 
 
 @admin.register(ResponsibilityGrid)

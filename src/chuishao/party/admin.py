@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 
+from chuishao.events.admin_bases import ReadOnlyAdmin
 from chuishao.party.models import BoardSeat, JointMeeting, MeetingDecision, PartyMember
 
 # ------------------------------------------------------------------------ members of party organisations
 
 
 @admin.register(PartyMember)
-class PartyMemberAdmin(admin.ModelAdmin):
+class PartyMemberAdmin(ReadOnlyAdmin):
     """Read-only: secretaries and members are added and ended through ``party.members`` (each with its
     event) on the party organisation's page, never edited or deleted here."""
 
@@ -22,31 +21,13 @@ class PartyMemberAdmin(admin.ModelAdmin):
     list_select_related = ("party_org", "person")
     raw_id_fields = ("party_org", "person")
 
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
 
 # ------------------------------------------------------------------------ red property (红色物业)
 
 
-class _ReadOnly(admin.ModelAdmin):
+class _ReadOnly(ReadOnlyAdmin):
     """Read-only: boards' seats, meetings and decisions are written through ``party.boards`` (each with
     its event) on the board's page, never edited or deleted here."""
-
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(BoardSeat)

@@ -7,33 +7,10 @@ through the services, which check who acts and keep the bands' rules.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.db import transaction
-from django.forms.models import model_to_dict
 
-from chuishao.events.services import event_append
+from chuishao.events.admin_bases import ReadOnlyAdmin, RecordedAdmin
 from chuishao.workforce.models import Admission, CommunityWorker, GradeChange, GradePay, PostScale
-
-
-class RecordedAdmin(admin.ModelAdmin):
-    """Every save appends an event with what the row was and what it became; rows are not deleted here."""
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
-        with transaction.atomic():
-            before = model_to_dict(type(obj).objects.get(pk=obj.pk)) if change else {}
-            super().save_model(request, obj, form, change)
-            event_append(
-                verb=f"workforce.{obj._meta.model_name}_saved",
-                actor=request.user,
-                chain="catalog",
-                before={k: str(v) for k, v in before.items()},
-                after={k: str(v) for k, v in model_to_dict(obj).items()},
-            )
 
 
 @admin.register(PostScale)
@@ -44,17 +21,6 @@ class PostScaleAdmin(RecordedAdmin):
 @admin.register(GradePay)
 class GradePayAdmin(RecordedAdmin):
     list_display = ["grade", "city", "coefficient"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(CommunityWorker)
