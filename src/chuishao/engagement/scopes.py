@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Role
-from chuishao.orgs.scopes import grants_of
+from chuishao.orgs.scopes import grants_of, holds_role_over
 
 MANAGER_ROLES = frozenset(
     {Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_CENTRE, Role.CITY_CENTRE, Role.ADMIN}
@@ -23,11 +23,7 @@ MANAGER_ROLES = frozenset(
 
 def manages(actor: Any, node: Jurisdiction) -> bool:
     """Whether one of the actor's manager roles is scoped to ``node`` or an ancestor of it."""
-    ids = node.chain_ids()
-    return any(
-        g.role in MANAGER_ROLES and g.node_id is not None and ids.get(g.node_kind or "") == g.node_id
-        for g in grants_of(actor)
-    )
+    return holds_role_over(actor, node, MANAGER_ROLES)
 
 
 def managed_q(actor: Any, field: str = "node") -> Q:

@@ -17,7 +17,7 @@ from chuishao.actors import actor_user_id
 from chuishao.geo.models import Jurisdiction
 from chuishao.gridwork.models import ResponsibilityGrid
 from chuishao.orgs.models import Role
-from chuishao.orgs.scopes import grants_of
+from chuishao.orgs.scopes import grants_of, holds_role_over
 
 COMMAND_ROLES = frozenset(
     {Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_CENTRE, Role.CITY_CENTRE, Role.LEADER}
@@ -47,17 +47,8 @@ def worker_grid_ids(actor: Any) -> set[int]:
     return ids | set(beats.values_list("jurisdiction_id", flat=True))
 
 
-def _in_chain(node: Jurisdiction, grant_node_id: int | None, grant_kind: str | None) -> bool:
-    return grant_node_id is not None and node.chain_ids().get(grant_kind or "") == grant_node_id
-
-
-def has_role_over(actor: Any, node: Jurisdiction, roles: frozenset[str]) -> bool:
-    """Whether one of the actor's grants with ``roles`` sits on ``node`` or an ancestor of it."""
-    return any(g.role in roles and _in_chain(node, g.node_id, g.node_kind) for g in grants_of(actor))
-
-
 def commands(actor: Any, node: Jurisdiction) -> bool:
-    return has_role_over(actor, node, COMMAND_ROLES)
+    return holds_role_over(actor, node, COMMAND_ROLES)
 
 
 def node_q(actor: Any, roles: frozenset[str], field: str) -> Q | None:

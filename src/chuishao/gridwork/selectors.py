@@ -23,9 +23,10 @@ from chuishao.cases.selectors import patrol_work_since
 from chuishao.geo.models import Jurisdiction
 from chuishao.gridwork.errors import GridworkNotFound
 from chuishao.gridwork.models import Patrol, PatrolGrid, ResponsibilityGrid, Visit
-from chuishao.gridwork.scopes import COVERAGE_ROLES, has_role_over, visit_scope_q, worker_grid_ids
+from chuishao.gridwork.scopes import COVERAGE_ROLES, visit_scope_q, worker_grid_ids
 from chuishao.gridwork.services import MAX_PATROL, open_patrol_of, stale_days_of
 from chuishao.orgs.models import Membership, Role
+from chuishao.orgs.scopes import holds_role_over
 
 
 def open_patrol(actor: Any) -> Patrol | None:
@@ -156,7 +157,7 @@ def coverage_nodes(actor: Any) -> QuerySet[Jurisdiction]:
 def coverage(*, actor: Any, node: Jurisdiction, at: dt.datetime | None = None) -> Coverage:
     """Per grid under a community or street: the last patrol and whether the grid is stale (not
     patrolled within the city's ``stale_days``). Outside the actor's reach: not found."""
-    if node.kind not in ("community", "street") or not has_role_over(actor, node, COVERAGE_ROLES):
+    if node.kind not in ("community", "street") or not holds_role_over(actor, node, COVERAGE_ROLES):
         raise GridworkNotFound(_("No coverage of %(node)s that you can see.") % {"node": node.name})
     now = at or clock.now()
     days = stale_days_of(node.city_id)

@@ -39,8 +39,9 @@ from chuishao.gridwork.models import (
     Visit,
     VisitKind,
 )
-from chuishao.gridwork.scopes import BEAT_ROLES, has_role_over, worker_grid_ids
+from chuishao.gridwork.scopes import BEAT_ROLES, worker_grid_ids
 from chuishao.orgs.models import Membership, Organisation, OrgKind, Role
+from chuishao.orgs.scopes import holds_role_over
 
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,18}[0-9]$")
 # Points one call may send, and points one patrol may hold.
@@ -488,7 +489,7 @@ def _worker(value: Any, community: Jurisdiction) -> Any:
 
 
 def _require_beat_manager(actor: Any, community: Jurisdiction) -> None:
-    if not has_role_over(actor, community, BEAT_ROLES):
+    if not holds_role_over(actor, community, BEAT_ROLES):
         raise GridworkDenied(
             _("Only the staff of %(node)s or the levels above may set up its beats.")
             % {"node": community.name}
@@ -593,7 +594,7 @@ def beat_assign(*, actor: Any, beat: ResponsibilityGrid | int, worker: Any) -> R
 @transaction.atomic
 def policy_set(*, actor: Any, city: Jurisdiction, stale_days: int) -> GridworkPolicy:
     """A city centre or administrator sets after how many days an unpatrolled grid is stale."""
-    if city.kind != "city" or not has_role_over(actor, city, frozenset({Role.CITY_CENTRE, Role.ADMIN})):
+    if city.kind != "city" or not holds_role_over(actor, city, frozenset({Role.CITY_CENTRE, Role.ADMIN})):
         raise GridworkDenied(_("Only the city centre or an administrator may change the city's rules."))
     if not isinstance(stale_days, int) or not 1 <= stale_days <= 60:
         raise GridworkInvalid(_("Stale after 1 to 60 days."))

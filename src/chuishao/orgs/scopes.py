@@ -44,6 +44,15 @@ def grants_of(actor: Any) -> tuple[Grant, ...]:
     return cached
 
 
+def holds_role_over(actor: Any, node: Any, roles: frozenset[str]) -> bool:
+    """Whether one of the actor's grants with ``roles`` sits on ``node`` or one of its ancestors."""
+    ids = node.chain_ids()
+    return any(
+        g.role in roles and g.node_id is not None and ids.get(g.node_kind or "") == g.node_id
+        for g in grants_of(actor)
+    )
+
+
 def roles_of(actor: Any) -> set[str]:
     return {g.role for g in grants_of(actor)}
 

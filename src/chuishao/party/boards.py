@@ -37,10 +37,10 @@ from chuishao.cases.models import Case
 from chuishao.cases.selectors import cases_visible_to
 from chuishao.cases.transitions import TERMINAL
 from chuishao.events.services import event_append
-from chuishao.geo.models import Complex, Jurisdiction
+from chuishao.geo.models import Complex
 from chuishao.orgs.errors import OrgError
 from chuishao.orgs.models import Membership, Organisation, OrgKind, Role
-from chuishao.orgs.scopes import grants_of
+from chuishao.orgs.scopes import grants_of, holds_role_over
 from chuishao.orgs.services import membership_grant, membership_revoke
 from chuishao.party.errors import PartyConflict, PartyDenied, PartyInvalid, PartyNotFound
 from chuishao.party.models import BoardBody, BoardSeat, JointMeeting, MeetingDecision
@@ -67,17 +67,9 @@ MAX_DECISIONS = 20
 # ------------------------------------------------------------------------------------------ scopes
 
 
-def _over(actor: Any, node: Jurisdiction, roles: frozenset[str]) -> bool:
-    ids = node.chain_ids()
-    return any(
-        g.role in roles and g.node_id is not None and ids.get(g.node_kind or "") == g.node_id
-        for g in grants_of(actor)
-    )
-
-
 def manages_complex(actor: Any, complex_: Complex) -> bool:
     """Community staff of the complex's community, or a centre or administrator above it."""
-    return _over(actor, complex_.community, MANAGER_ROLES)
+    return holds_role_over(actor, complex_.community, MANAGER_ROLES)
 
 
 def sits_on(actor: Any, board: Organisation) -> bool:
@@ -87,7 +79,9 @@ def sits_on(actor: Any, board: Organisation) -> bool:
 
 def may_read_board(actor: Any, board: Organisation) -> bool:
     complex_ = board.attached_complex
-    return sits_on(actor, board) or (complex_ is not None and _over(actor, complex_.community, READER_ROLES))
+    return sits_on(actor, board) or (
+        complex_ is not None and holds_role_over(actor, complex_.community, READER_ROLES)
+    )
 
 
 def may_meet(actor: Any, board: Organisation) -> bool:

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 from chuishao import clock
 from chuishao.geo.models import Complex, Jurisdiction, Kind
 from chuishao.orgs.models import Organisation, OrgKind, Role, UnitKind
-from chuishao.orgs.scopes import grants_of
+from chuishao.orgs.scopes import grants_of, holds_role_over
 from chuishao.spreadsheets import safe_text
 
 # The "two new" organisations (两新组织): new economic and new social organisations.
@@ -80,11 +80,7 @@ def may_read_coverage(actor: Any, node: Jurisdiction) -> bool:
     """Whether one of the actor's coverage roles is scoped to ``node`` or one of its ancestors."""
     if node.kind not in LEVEL_ORDER:
         return False
-    chain = node.chain_ids()
-    return any(
-        g.role in COVERAGE_ROLES and g.node_id is not None and chain.get(g.node_kind or "") == g.node_id
-        for g in grants_of(actor)
-    )
+    return holds_role_over(actor, node, COVERAGE_ROLES)
 
 
 def under_q(node: Jurisdiction, prefix: str = "") -> Q:

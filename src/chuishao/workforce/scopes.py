@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Organisation, OrgKind, Role
-from chuishao.orgs.scopes import grants_of
+from chuishao.orgs.scopes import grants_of, holds_role_over
 
 ROSTER_READERS = frozenset(
     {
@@ -31,15 +31,6 @@ REQUESTERS = frozenset(
     {Role.DEPARTMENT_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_CENTRE, Role.CITY_CENTRE, Role.ADMIN}
 )
 DECIDERS = frozenset({Role.DISTRICT_CENTRE, Role.CITY_CENTRE, Role.ADMIN})
-
-
-def covers(actor: Any, node: Jurisdiction, roles: frozenset[str]) -> bool:
-    """Whether one of the actor's ``roles`` is scoped to ``node`` or an ancestor of it."""
-    ids = node.chain_ids()
-    return any(
-        g.role in roles and g.node_id is not None and ids.get(g.node_kind or "") == g.node_id
-        for g in grants_of(actor)
-    )
 
 
 def nodes_q(actor: Any, roles: frozenset[str]) -> Q:
@@ -76,7 +67,7 @@ def may_request(actor: Any, scope: Jurisdiction, org: Organisation | None) -> bo
         if org.pk not in {o.pk for o in requesting_orgs(actor)}:
             return False
         return scope.chain_ids().get(org.jurisdiction.kind) == org.jurisdiction_id
-    return covers(actor, scope, REQUESTERS - {Role.DEPARTMENT_STAFF})
+    return holds_role_over(actor, scope, REQUESTERS - {Role.DEPARTMENT_STAFF})
 
 
 def admissions_q(actor: Any) -> Q:

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from chuishao.geo.models import Jurisdiction
+from chuishao.orgs.scopes import holds_role_over
 from chuishao.workforce.models import (
     Admission,
     AdmissionStatus,
@@ -21,7 +22,7 @@ from chuishao.workforce.models import (
     Post,
     PostScale,
 )
-from chuishao.workforce.scopes import ROSTER_READERS, admissions_q, covers, nodes_q
+from chuishao.workforce.scopes import ROSTER_READERS, admissions_q, nodes_q
 from chuishao.workforce.services import add_years, today
 
 
@@ -31,7 +32,7 @@ def roster_nodes(actor: Any) -> QuerySet[Jurisdiction]:
 
 
 def may_read_roster(actor: Any, node: Jurisdiction) -> bool:
-    return node.kind != "grid" and covers(actor, node, ROSTER_READERS)
+    return node.kind != "grid" and holds_role_over(actor, node, ROSTER_READERS)
 
 
 def _under(node: Jurisdiction, prefix: str = "") -> Q:

@@ -17,6 +17,7 @@ from chuishao.actors import actor_user_id
 from chuishao.events.services import event_append
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Organisation
+from chuishao.orgs.scopes import holds_role_over
 from chuishao.workforce.errors import WorkforceConflict, WorkforceDenied, WorkforceInvalid, WorkforceNotFound
 from chuishao.workforce.models import (
     Admission,
@@ -29,7 +30,7 @@ from chuishao.workforce.models import (
     Post,
     PostScale,
 )
-from chuishao.workforce.scopes import DECIDERS, ROSTER_WRITERS, covers, may_request
+from chuishao.workforce.scopes import DECIDERS, ROSTER_WRITERS, may_request
 
 
 def today() -> dt.date:
@@ -116,7 +117,7 @@ def _post(value: Any) -> str:
 
 
 def _require_writer(actor: Any, community: Jurisdiction) -> None:
-    if not covers(actor, community, ROSTER_WRITERS):
+    if not holds_role_over(actor, community, ROSTER_WRITERS):
         raise WorkforceDenied(
             _("Only the street or district over %(node)s manages its workers' grades.")
             % {"node": community.name}
@@ -417,7 +418,7 @@ def admission_decide(*, actor: Any, item: Admission | int, admit: bool, note: st
     a generated report already answers it). The requester never decides their own request."""
     person = _person(actor)
     row = _locked_admission(item)
-    if not covers(actor, row.scope, DECIDERS):
+    if not holds_role_over(actor, row.scope, DECIDERS):
         raise WorkforceDenied(
             _("Only the district or city centre over %(node)s admits work for it.") % {"node": row.scope.name}
         )

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Role
-from chuishao.orgs.scopes import grants_of
+from chuishao.orgs.scopes import grants_of, holds_role_over
 from chuishao.spreadsheets import safe_text
 from chuishao.web import workforce_forms as f
 from chuishao.web.community_report import CATALOGUE, community_month, community_month_xlsx
@@ -38,7 +38,6 @@ from chuishao.workforce.scopes import (
     REQUESTERS,
     ROSTER_READERS,
     ROSTER_WRITERS,
-    covers,
     nodes_q,
     requesting_orgs,
 )
@@ -261,7 +260,9 @@ def admissions_page(request: HttpRequest, form: Any = None) -> HttpResponse:
     if status in AdmissionStatus.values:
         items = [i for i in items if i.status == status]
     decidable = {
-        i.pk for i in items if i.status == AdmissionStatus.REQUESTED and covers(actor, i.scope, DECIDERS)
+        i.pk
+        for i in items
+        if i.status == AdmissionStatus.REQUESTED and holds_role_over(actor, i.scope, DECIDERS)
     }
     context = {
         "items": items,
