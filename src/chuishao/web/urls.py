@@ -59,4 +59,9 @@ urlpatterns = [
     path("", include("chuishao.web.urls_gridwork")),
     path("", include("chuishao.web.urls_party")),
     path("", include("chuishao.web.urls_workforce")),
+    path("", include("chuishao.web.urls_activities")),
+    path("", include("chuishao.web.urls_campaigns")),
+    path("", include("chuishao.web.urls_library")),
+    path("", include("chuishao.web.urls_demonstration")),
+    path("", include("chuishao.web.urls_monthly")),
 ]

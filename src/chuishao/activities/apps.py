@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ActivitiesConfig(AppConfig):
+    name = "chuishao.activities"
+    verbose_name = "Party-building activities"

@@ -1,0 +1,3 @@
+"""Models of chuishao.activities."""
+
+from __future__ import annotations

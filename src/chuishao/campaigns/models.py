@@ -1,0 +1,3 @@
+"""Models of chuishao.campaigns."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Models of chuishao.demonstration."""
+
+from __future__ import annotations

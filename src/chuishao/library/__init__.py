@@ -1,0 +1,2 @@
+"""The exemplary-case library: good practice written up by organisations, reviewed before publication and
+searchable in Chinese."""

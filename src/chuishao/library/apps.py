@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LibraryConfig(AppConfig):
+    name = "chuishao.library"
+    verbose_name = "Exemplary-case library"

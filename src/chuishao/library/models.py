@@ -1,0 +1,3 @@
+"""Models of chuishao.library."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Models of chuishao.monthly."""
+
+from __future__ import annotations
