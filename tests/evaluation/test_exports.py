@@ -91,3 +91,15 @@ def test_command_export_refresh_rebuild(scenario, tmp_path):
         stdout=out,
     )
     assert target.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_a_unit_name_that_looks_like_a_formula_stays_text(rows):
+    """Names come from imported boundaries and organisation lists: "=HYPERLINK(…)" must not run in Excel."""
+    import dataclasses
+
+    hostile = [dataclasses.replace(rows[0], unit_name='=HYPERLINK("http://x","y")'), *rows[1:]]
+    book = load_workbook(io.BytesIO(export(hostile, "xlsx")))
+    cells = [c.value for c in next(book.active.iter_rows(min_row=2, max_row=2))]
+    assert cells[3] == '\'=HYPERLINK("http://x","y")'
+    table = list(csv.reader(io.StringIO(export(hostile, "csv").decode("utf-8-sig"))))
+    assert table[1][3].startswith("'=")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from chuishao.evaluation.definitions import COUNTS, RATES, UNIT_LABELS
 from chuishao.evaluation.selectors import IndicatorRow
+from chuishao.spreadsheets import safe_text
 
 FORMATS = ("xlsx", "csv")
 
@@ -40,7 +41,7 @@ def export_rows(rows: Iterable[IndicatorRow]) -> list[list]:
             r.period,
             str(UNIT_LABELS[r.unit_kind]),
             r.unit_id,
-            r.unit_name,
+            safe_text(r.unit_name),
             r.rank,
             r.grade,
             _round(r.composite),

@@ -23,6 +23,7 @@ from chuishao.engagement.models import Claim, ClaimStatus, PointEntry
 from chuishao.geo.models import Jurisdiction
 from chuishao.gridwork.models import Patrol, PatrolGrid, Visit, VisitKind
 from chuishao.party.coverage import coverage_summary
+from chuishao.spreadsheets import safe_text
 from chuishao.workforce.models import CommunityWorker, ItemKind, Post
 from chuishao.workforce.selectors import register
 
@@ -258,7 +259,7 @@ def community_month_xlsx(node: Jurisdiction, month: dt.date, sections: list[Sect
     book = Workbook()
     sheet = book.active
     sheet.title = f"{month:%Y-%m}"
-    sheet.append([str(_("Community monthly statistics")), node.name, f"{month:%Y-%m}"])
+    sheet.append([str(_("Community monthly statistics")), safe_text(node.name), f"{month:%Y-%m}"])
     for section in sections:
         sheet.append([])
         sheet.append([str(section.title)])
@@ -266,8 +267,8 @@ def community_month_xlsx(node: Jurisdiction, month: dt.date, sections: list[Sect
             if isinstance(value, Decimal):
                 value = float(value)
             elif not isinstance(value, int | float):
-                value = str(value)
-            sheet.append([str(label), value])
+                value = safe_text(str(value))
+            sheet.append([safe_text(str(label)), value])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

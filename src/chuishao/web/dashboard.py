@@ -27,6 +27,7 @@ from chuishao.geo.models import Jurisdiction, Kind
 from chuishao.orgs.models import Organisation, Role
 from chuishao.orgs.scopes import grants_of
 from chuishao.party.coverage import CoverageRow, coverage_summary
+from chuishao.spreadsheets import safe_text
 
 DASHBOARD_ROLES = frozenset({Role.CITY_CENTRE, Role.DISTRICT_CENTRE, Role.LEADER, Role.ADMIN})
 LEVEL_ORDER = {Kind.CITY: 0, Kind.DISTRICT: 1, Kind.STREET: 2, Kind.COMMUNITY: 3}
@@ -183,7 +184,7 @@ def dashboard_xlsx(board: Dashboard) -> bytes:
             sheet.append(
                 [
                     row.rank,
-                    row.unit_name,
+                    safe_text(row.unit_name),
                     row.grade,
                     row.composite,
                     *(row.rates.get(n) for n in HEADLINE_RATES),
@@ -192,11 +193,11 @@ def dashboard_xlsx(board: Dashboard) -> bytes:
     sheet = book.create_sheet(_("Categories"))
     sheet.append([_("Category"), _("Cases")])
     for category, n, _url in board.categories:
-        sheet.append([category.name, n])
+        sheet.append([safe_text(category.name), n])
     sheet = book.create_sheet(_("Overdue"))
     sheet.append([_("Where"), _("Cases")])
     for words, n, _url in board.overdue:
-        sheet.append([words, n])
+        sheet.append([safe_text(str(words)), n])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
