@@ -1,0 +1,110 @@
+"""The pages: who sees what, naming within the quota, running and deciding a review from the forms."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from chuishao import clock
+from chuishao.demonstration import services as svc
+from chuishao.demonstration.models import Review, Unit
+from tests.demonstration.conftest import COMMUNITY_A1, COMMUNITY_A2, COMMUNITY_B1, STREET_A, at, good_rates
+from tests.factories import PASSWORD
+
+JANUARY = at(2026, 1, 15, 10)
+
+
+def client_for(username: str) -> Client:
+    client = Client()
+    assert client.login(username=username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def named(city, programme):
+    with clock.frozen(at(2025, 2, 1, 9)):
+        a1 = svc.unit_name(actor=city.people["city"], programme=programme, node=city.node(COMMUNITY_A1))
+        b1 = svc.unit_name(actor=city.people["city"], programme=programme, node=city.node(COMMUNITY_B1))
+    good_rates(a1.node)
+    return a1, b1
+
+
+def test_the_programme_page_shows_quota_used_and_free_per_region(city, programme, named):
+    page = client_for("city").get(f"/demonstration/{programme.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'data-region="{STREET_A}" data-quota="1" data-used="1" data-free="0"' in html
+    assert f'data-unit="{COMMUNITY_A1}"' in html and 'data-testid="name-unit"' in html
+    assert client_for("leader").get("/demonstration/").status_code == 200
+
+
+def test_naming_beyond_the_quota_is_refused_on_the_page(city, programme, named):
+    client = client_for("city")
+    node = city.node(COMMUNITY_A2)
+    response = client.post(
+        f"/demonstration/{programme.pk}/name/", {"node": str(node.pk), "goal_coverage": "60"}
+    )
+    assert response.status_code == 400
+    assert 'data-testid="name-error"' in response.content.decode()
+    assert not Unit.objects.filter(node=node).exists()
+    client.post(f"/demonstration/{programme.pk}/quota/", {"region": STREET_A, "quota": "2"})
+    response = client.post(
+        f"/demonstration/{programme.pk}/name/", {"node": str(node.pk), "goal_coverage": "60"}
+    )
+    assert response.status_code == 302
+    assert Unit.objects.get(node=node).goals == {"coverage": 60.0}
+
+
+def test_a_looser_goal_is_a_form_error(city, programme, named):
+    client = client_for("city")
+    svc.quota_set(actor=city.people["city"], programme=programme, region=city.node(STREET_A), quota=2)
+    node = city.node(COMMUNITY_A2)
+    response = client.post(
+        f"/demonstration/{programme.pk}/name/", {"node": str(node.pk), "goal_coverage": "10"}
+    )
+    assert response.status_code == 400 and not Unit.objects.filter(node=node).exists()
+
+
+def test_readers_see_their_units_only(city, programme, named):
+    a1, b1 = named
+    street = client_for("street-a")
+    assert street.get(f"/demonstration/{programme.pk}/units/{a1.pk}/").status_code == 200
+    assert street.get(f"/demonstration/{programme.pk}/units/{b1.pk}/").status_code == 404
+    page = street.get(f"/demonstration/{programme.pk}/").content.decode()
+    assert f'data-unit="{COMMUNITY_A1}"' in page and f'data-unit="{COMMUNITY_B1}"' not in page
+    assert 'data-testid="name-unit"' not in page
+    assert street.get(f"/demonstration/{programme.pk}/review/2025/").status_code == 404
+    assert street.post(f"/demonstration/{programme.pk}/review/", {"year": "2025"}).status_code == 404
+    community_b = client_for("community-b")
+    assert community_b.get(f"/demonstration/{programme.pk}/units/{a1.pk}/").status_code == 404
+    for who in ("resident", "um-a", "grid-a"):
+        assert client_for(who).get("/demonstration/").status_code == 404
+        assert client_for(who).get(f"/demonstration/{programme.pk}/").status_code == 404
+
+
+def test_a_review_is_run_and_decided_from_the_pages(city, programme, named):
+    a1, b1 = named
+    client = client_for("city")
+    with clock.frozen(JANUARY):
+        response = client.post(f"/demonstration/{programme.pk}/review/", {"year": "2025"})
+        assert response.status_code == 302 and response.url == f"/demonstration/{programme.pk}/review/2025/"
+        page = client.get(response.url).content.decode()
+    assert f'data-unit="{COMMUNITY_A1}" data-proposed="warn"' in page  # no party organisation: coverage 0 %
+    assert f'data-unit="{COMMUNITY_B1}" data-proposed="drop"' in page  # no figures at all
+    review = Review.objects.get(unit=b1, year=2025)
+    with clock.frozen(JANUARY):
+        bad = client.post(f"/demonstration/{programme.pk}/reviews/{review.pk}/decide/", {"outcome": "keep"})
+        assert bad.status_code == 302
+        review.refresh_from_db()
+        assert not review.decided  # an override without a reason is refused
+        client.post(f"/demonstration/{programme.pk}/reviews/{review.pk}/decide/", {"outcome": "drop"})
+    review.refresh_from_db()
+    assert review.outcome == "drop"
+    unit_page = client_for("leader").get(f"/demonstration/{programme.pk}/units/{b1.pk}/").content.decode()
+    assert 'data-active="0"' in unit_page and 'data-indicator="coverage" data-met="0"' in unit_page
+
+
+def test_english_pages_render(city, programme, named):
+    client = client_for("city")
+    client.cookies["django_language"] = "en"
+    assert client.get(f"/demonstration/{programme.pk}/", HTTP_ACCEPT_LANGUAGE="en").status_code == 200
