@@ -132,6 +132,8 @@ class ExemplarView:
     may_review: bool
     may_unpublish: bool
     is_own: bool
+    # The organisation's people and the reviewers over the region see its status and history.
+    is_insider: bool
 
 
 def exemplar_for(actor: Any, pk: int) -> ExemplarView:
@@ -140,14 +142,12 @@ def exemplar_for(actor: Any, pk: int) -> ExemplarView:
     if exemplar is None:
         raise LibraryNotFound("No such exemplary case.")
     own = writes_for(actor, exemplar.organisation) if getattr(actor, "is_authenticated", False) else False
-    reviewer = (
-        reviews(actor, exemplar.region) and getattr(actor, "pk", None) != exemplar.author_id
-        if getattr(actor, "is_authenticated", False)
-        else False
-    )
+    over = reviews(actor, exemplar.region) if getattr(actor, "is_authenticated", False) else False
+    reviewer = over and getattr(actor, "pk", None) != exemplar.author_id
     return ExemplarView(
         exemplar=exemplar,
         is_own=own,
+        is_insider=own or over,
         may_edit=own and exemplar.editable,
         may_withdraw=own and exemplar.status in (Status.SUBMITTED, Status.PUBLISHED),
         may_review=reviewer and exemplar.status == Status.SUBMITTED,
