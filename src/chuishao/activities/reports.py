@@ -176,7 +176,7 @@ def may_read_node(actor: Any, node: Jurisdiction) -> bool:
 
 
 def org_report(actor: Any, org: Organisation, start: dt.date, end: dt.date) -> Report | None:
-    if not may_read_reports(actor, org):
+    if org.kind not in ORGANISER_KINDS or not may_read_reports(actor, org):
         return None
     return activities_report([org], start, end, title=org.name)
 
