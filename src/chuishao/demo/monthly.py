@@ -36,33 +36,43 @@ from chuishao.monthly.selectors import add_months, month_start
 from chuishao.monthly.services import problem_take_on, task_add, task_done
 from chuishao.orgs.models import Membership, Organisation, Role
 
-EBIKE_TEXTS = (
-    ("{b}号楼楼道里停放电动车充电，晚上一直插着电，存在火灾隐患", "楼道"),
-    ("{b}号楼有住户从{f}楼窗户飞线充电，电线垂到地面", "飞线"),
-    ("小区{b}号楼一层楼道堆满电动车，有人私拉电线充电", "楼道"),
-    ("有居民把电动车电池拿回家充电，{f}楼楼道里也在充，担心起火", "入户"),
-    ("{b}号楼外墙私拉电线给电动车充电，电线横跨人行道", "飞线"),
-    ("小区充电桩太少，只有{n}个，大家只好飞线充电", "充电桩"),
-    ("小区里的充电桩坏了很久没人修，居民只能在楼道充电", "充电桩"),
-    ("电动车推进电梯上楼入户充电，物业不管", "入户"),
+# Reports are put together from an aspect of the problem (what residents see), a place and a consequence,
+# so that texts vary as real ones do while each aspect keeps its words.
+EBIKE_ASPECTS = (
+    ("楼道里停着好几辆电动车在充电", "电动车停在楼道里充电", "一层楼道堆满电动车，插着电充电"),
+    (
+        "有住户从窗户飞线充电，电线垂到地面",
+        "私拉电线飞线充电，电线横跨人行道",
+        "楼上飞线充电，插线板挂在树上",
+    ),
+    ("有人把电动车推进电梯上楼入户充电", "电动车电池拿回家里充电", "电动车进楼入户充电，物业不管"),
+    ("小区充电桩太少，排不上队", "充电桩坏了很久没人修", "小区没有集中充电桩，只能自己想办法"),
 )
-NOISE_TEXTS = (
-    "每天晚上{h}点以后还有人在{p}跳广场舞，音响声音太大，影响休息",
-    "{p}广场舞音响开得很响，家里老人孩子无法休息",
-    "{p}每天早上{m}点就有人放音乐跳舞，噪音扰民",
-    "广场舞队伍在{p}用大功率音箱，窗户关上也能听见",
-    "{p}有人用大喇叭唱歌跳舞到深夜，多次反映没有改善",
-    "晚饭后{p}的广场舞音乐太吵，孩子没法写作业",
+EBIKE_PLACES = ("{b}号楼", "{b}号楼{u}单元", "小区{b}号楼", "{b}号院")
+EBIKE_ENDS = ("存在火灾隐患", "担心起火", "晚上一直插着电", "多次反映没有改善", "希望尽快处理", "")
+NOISE_ASPECTS = (
+    ("广场舞音响声音太大", "跳广场舞的音响开得很响", "广场舞队伍用大功率音箱"),
+    ("晚上{h}点以后还在跳舞", "跳舞到深夜", "夜里还在放音乐跳舞"),
+    ("早上{m}点就开始放音乐", "清晨放音乐锻炼", "天不亮就放音乐"),
+    ("有人用大喇叭唱歌", "拿着话筒唱歌", "唱歌的喇叭声特别刺耳"),
 )
-PARKING_TEXTS = (
-    "老旧小区车位不够，车辆停满消防通道，{b}号楼前救护车进不来",
-    "小区外来车辆占用车位，居民下班回来没地方停车",
-    "{b}号楼前停车乱，车辆堵住单元门口，老人出行不便",
-    "老旧小区没有停车管理，车辆乱停乱放，希望规划停车位",
-    "小区停车难，晚上很多车停在路边双排停放",
-    "希望在老旧小区改造中增加停车位，现在天天抢车位",
+NOISE_PLACES = ("小区广场", "街心公园", "社区文化广场", "楼下空地", "公园门口")
+NOISE_ENDS = (
+    "影响休息",
+    "老人孩子睡不着",
+    "孩子没法写作业",
+    "窗户关上也能听见",
+    "多次反映没有改善",
+    "",
 )
-PLACES = ("小区广场", "街心公园", "社区文化广场", "楼下空地", "公园门口")
+PARKING_ASPECTS = (
+    ("车位不够，车辆停满消防通道", "车辆堵住消防通道，救护车进不来", "消防通道被私家车占满"),
+    ("外来车辆占用小区车位", "外面的车停进小区不走", "外来车辆长期占用车位"),
+    ("车辆乱停乱放堵住单元门", "车辆停在单元门口，老人出行不便", "楼前停车乱，单元门被堵"),
+    ("希望规划停车位", "希望老旧小区改造增加停车位", "希望建立停车管理"),
+)
+PARKING_PLACES = ("老旧小区{b}号楼前", "小区{b}号楼", "{b}号院", "老旧小区里")
+PARKING_ENDS = ("天天抢车位", "晚上回来没地方停车", "多次反映没有改善", "希望尽快解决", "")
 
 
 @dataclass
@@ -245,19 +255,23 @@ def _one(plan: Plan, *, grid, at, now, rng, cast: _Cast, leads, last, questions)
 # ------------------------------------------------------------------------------------------ the demo
 
 
+def _compose(rng: random.Random, aspects: tuple, places: tuple, ends: tuple) -> str:
+    text = rng.choice(places) + rng.choice(rng.choice(aspects))
+    end = rng.choice(ends)
+    text = f"{text}，{end}" if end else text
+    return text.format(b=rng.randint(1, 30), u=rng.randint(1, 4), h=rng.choice([9, 10]), m=rng.choice([5, 6]))
+
+
 def _ebike_text(rng: random.Random) -> str:
-    text, _ = rng.choice(EBIKE_TEXTS)
-    return text.format(b=rng.randint(1, 24), f=rng.randint(2, 6), n=rng.randint(2, 6))
+    return _compose(rng, EBIKE_ASPECTS, EBIKE_PLACES, EBIKE_ENDS)
 
 
 def _noise_text(rng: random.Random) -> str:
-    return rng.choice(NOISE_TEXTS).format(
-        h=rng.choice([8, 9, 10]), m=rng.choice([5, 6]), p=rng.choice(PLACES)
-    )
+    return _compose(rng, NOISE_ASPECTS, NOISE_PLACES, NOISE_ENDS)
 
 
 def _parking_text(rng: random.Random) -> str:
-    return rng.choice(PARKING_TEXTS).format(b=rng.randint(1, 30))
+    return _compose(rng, PARKING_ASPECTS, PARKING_PLACES, PARKING_ENDS)
 
 
 def _org(code: str) -> Organisation | None:

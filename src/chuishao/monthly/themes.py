@@ -4,10 +4,13 @@
 2. A word's weight in a report is tf·idf with idf = ln((1 + n) / (1 + df)) + 1 over the reports given;
    a report is described by its ``TOP_TERMS`` heaviest words (ties by the word itself).
 3. Reports are taken in order (heaviest description first, then id); each joins the existing theme
-   whose seed (the words of the report that started it) is most similar to its own words (Jaccard ≥
-   ``THRESHOLD``; ties to the earlier theme), or starts a new theme.
-4. A theme is named by its 2–3 words with the most weight across its reports; themes are listed by
-   size, then name. Same reports in, same themes out: nothing random, every tie broken by a value.
+   whose seed (the weighted words of the report that started it) is most similar to its own words
+   (weighted Jaccard: Σ min / Σ max of the weights, ≥ ``THRESHOLD``; ties to the earlier theme), or
+   starts a new theme.
+4. A theme is named by its 3 words with the most weight across its reports (a word weighs its idf in
+   each report of the theme that has it, so words shared by the theme's reports and rare elsewhere
+   win); themes are listed by size, then name. Same reports in, same themes out: nothing random,
+   every tie broken by a value.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from dataclasses import dataclass, field
 
 from chuishao.text import terms
 
-TOP_TERMS = 4
-THRESHOLD = 0.25
+TOP_TERMS = 8
+THRESHOLD = 0.2
 MAX_THEMES = 8
 EXAMPLES = 3
 
@@ -40,10 +43,11 @@ class Theme:
         return len(self.ids)
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
+def _similarity(a: dict[str, float], b: dict[str, float]) -> float:
+    """Weighted Jaccard: the sum of the smaller weights over the sum of the larger ones."""
+    words = a.keys() | b.keys()
+    high = sum(max(a.get(w, 0.0), b.get(w, 0.0)) for w in words)
+    return sum(min(a.get(w, 0.0), b.get(w, 0.0)) for w in words) / high if high else 0.0
 
 
 def themes_of(reports: Iterable[tuple[int, str]], *, max_themes: int = MAX_THEMES) -> list[Theme]:
@@ -62,21 +66,21 @@ def themes_of(reports: Iterable[tuple[int, str]], *, max_themes: int = MAX_THEME
     for pk, text, tf in docs:
         weights = {w: c * idf[w] for w, c in tf.items()}
         top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]
-        described.append((pk, text, weights, {w for w, _ in top}, sum(v for _, v in top)))
+        described.append((pk, text, weights, dict(top), sum(v for _, v in top)))
     described.sort(key=lambda d: (-d[4], d[0]))
 
     groups: list[dict] = []
     for pk, text, weights, top, _ in described:
         best, best_sim = None, 0.0
         for group in groups:
-            sim = _jaccard(top, group["seed"])
+            sim = _similarity(top, group["seed"])
             if sim > best_sim:
                 best, best_sim = group, sim
         if best is None or best_sim < THRESHOLD:
-            best = {"seed": set(top), "members": [], "weight": Counter()}
+            best = {"seed": top, "members": [], "weight": Counter()}
             groups.append(best)
         best["members"].append((pk, text))
-        best["weight"].update({w: weights[w] for w in top})
+        best["weight"].update({w: idf[w] for w in weights})
 
     out = []
     for group in groups:
