@@ -391,3 +391,41 @@ def test_audience_figures_with_their_source(ac):
     assert figures == {"online": 2_352_000, "hall": 200}
     last = Event.objects.filter(verb="activities.figure_recorded").order_by("pk")[1]
     assert last.after["before"] == {"count": 2_000_000, "source": "后台"}
+
+
+# ------------------------------------------------------------------------------------------------ exemplars
+
+
+def _exemplar(ac, status):
+    from chuishao.library.models import Exemplar
+
+    return Exemplar.objects.create(
+        organisation=ac.branch,
+        author=ac.p("secretary"),
+        title=f"楼门治理 {status}",
+        region=ac.city.node("110901001001"),
+        problem="楼道堆物",
+        actions="党员包楼",
+        status=status,
+        created_at=NOW,
+        updated_at=NOW,
+        published_at=NOW if status == "published" else None,
+        published_by=ac.p("community-a") if status == "published" else None,
+    )
+
+
+def test_only_published_exemplary_cases_are_linked_and_shown(ac):
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    published, draft = _exemplar(ac, "published"), _exemplar(ac, "draft")
+    with pytest.raises(ActivityInvalid):
+        lecture(ac, exemplars=[published.pk, draft.pk])
+    row = lecture(ac, exemplars=[published])
+    assert list(row.exemplars.all()) == [published]
+    c = Client()
+    c.login(username="member-1", password=PASSWORD)
+    with clock.frozen(NOW):
+        page = c.get(f"/activities/{row.pk}/")
+    assert b'data-testid="exemplars"' in page.content and "楼门治理 published".encode() in page.content
