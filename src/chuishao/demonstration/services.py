@@ -392,10 +392,12 @@ def propose(indicators: list[dict[str, Any]], previous: str | None) -> tuple[str
     return Outcome.WARN, BECAUSE_SOME_MISSED
 
 
-def evidence_of(unit: Unit, year: int) -> dict[str, Any]:
-    """The unit's figures for the year against its targets, and the rule's proposal, as plain data."""
-    targets = unit.targets()
-    figures = figures_of(unit.node, year, [c for c in INDICATORS if c in targets])
+def judge(
+    node: Jurisdiction, year: int, targets: dict[str, float], *, goals: dict | None = None, previous: str = ""
+) -> dict[str, Any]:
+    """A node's figures for the year against ``targets`` and the rule's proposal, as plain data."""
+    goals = goals or {}
+    figures = figures_of(node, year, [c for c in INDICATORS if c in targets])
     rows = []
     for code in INDICATORS:
         if code not in targets:
@@ -403,32 +405,37 @@ def evidence_of(unit: Unit, year: int) -> dict[str, Any]:
         figure = figures[code].as_dict()
         target = float(targets[code])
         figure["target"] = target
-        figure["target_from"] = "unit" if code in unit.goals else "programme"
+        figure["target_from"] = "unit" if code in goals else "programme"
         figure["met"] = figure["value"] is not None and figure["value"] >= target
         rows.append(figure)
+    proposed, because = propose(rows, previous or None)
+    start, through = year_span(year)
+    return {
+        "year": year,
+        "from": start.isoformat(),
+        "through": through.isoformat(),
+        "node": {"code": node.code, "name": node.name, "kind": node.kind},
+        "targets": targets,
+        "indicators": rows,
+        "missed": [r["code"] for r in rows if not r["met"]],
+        "previous_outcome": previous or "",
+        "proposed": str(proposed),
+        "because": because,
+        "rule": "all met → keep; more than half missed → drop; "
+        "missed after a warning the year before → drop; otherwise → warn; no data counts as missed",
+        "computed_at": clock.now().isoformat(),
+    }
+
+
+def evidence_of(unit: Unit, year: int) -> dict[str, Any]:
+    """The unit's evidence for the year: its targets, the previous year's decided outcome, the proposal."""
     previous = (
         Review.objects.filter(unit=unit, year=year - 1)
         .exclude(outcome="")
         .values_list("outcome", flat=True)
         .first()
     )
-    proposed, because = propose(rows, previous)
-    start, through = year_span(year)
-    return {
-        "year": year,
-        "from": start.isoformat(),
-        "through": through.isoformat(),
-        "node": {"code": unit.node.code, "name": unit.node.name, "kind": unit.node.kind},
-        "targets": targets,
-        "indicators": rows,
-        "missed": [r["code"] for r in rows if not r["met"]],
-        "previous_outcome": previous or "",
-        "proposed": proposed,
-        "because": because,
-        "rule": "all met → keep; more than half missed → drop; "
-        "missed after a warning the year before → drop; otherwise → warn; no data counts as missed",
-        "computed_at": clock.now().isoformat(),
-    }
+    return judge(unit.node, year, unit.targets(), goals=unit.goals, previous=previous or "")
 
 
 def reviewable_units(programme: Programme, year: int) -> list[Unit]:

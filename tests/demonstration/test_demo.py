@@ -1,0 +1,33 @@
+"""The demo's programme on the demo city: the review shows keep, warn and drop, each the rule's own
+proposal on the demo's real figures (nothing overridden), and the chain of events verifies."""
+
+from __future__ import annotations
+
+import pytest
+
+from chuishao import clock
+from chuishao.demo.demonstration import TARGETS, load_demonstration
+from chuishao.demo.loader import load_demo
+from chuishao.demonstration import services as svc
+from chuishao.demonstration.models import Review, Unit
+from chuishao.events.audit import audit_verify
+
+
+@pytest.mark.django_db
+def test_the_demo_review_keeps_warns_and_drops_by_the_rule():
+    load_demo(log=lambda _: None, cases=700, days=120)
+    lines: list[str] = []
+    result = load_demonstration(now=clock.now(), log=lines.append)
+    assert result["keep"] >= 1 and result["warn"] >= 1 and result["drop"] >= 1, (result, lines)
+    reviews = list(Review.objects.select_related("unit__node", "unit__programme"))
+    assert reviews and all(r.outcome == r.proposed and not r.overridden for r in reviews)
+    for review in reviews:
+        # The stored proposal is the rule's on the stored figures, and the figures are today's data.
+        assert review.unit.programme.targets == {k: float(v) for k, v in TARGETS.items()}
+        fresh = svc.judge(review.unit.node, review.year, review.unit.targets())
+        assert [i["value"] for i in fresh["indicators"]] == [
+            i["value"] for i in review.evidence["indicators"]
+        ]
+        assert svc.propose(review.evidence["indicators"], None)[0] == review.proposed
+    assert Unit.objects.filter(active=False).count() == result["drop"]
+    assert audit_verify().ok
