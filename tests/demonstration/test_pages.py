@@ -108,3 +108,41 @@ def test_english_pages_render(city, programme, named):
     client = client_for("city")
     client.cookies["django_language"] = "en"
     assert client.get(f"/demonstration/{programme.pk}/", HTTP_ACCEPT_LANGUAGE="en").status_code == 200
+
+
+def test_an_owner_starts_a_programme_from_the_list_page(city):
+    client = client_for("district-a")
+    page = client.get("/demonstration/").content.decode()
+    assert 'data-testid="start-programme"' in page
+    assert f'value="{city.node("110901").pk}"' in page and f'value="{city.city.pk}"' not in page
+    data = {
+        "name": "河西区示范街道",
+        "owner": str(city.node("110901").pk),
+        "level": "street",
+        "quota": "1",
+        "target_coverage": "70",
+    }
+    response = client.post("/demonstration/", data)
+    assert response.status_code == 302
+    from chuishao.demonstration.models import Programme
+
+    programme = Programme.objects.get(name="河西区示范街道")
+    assert programme.targets == {"coverage": 70.0} and programme.owner_node.code == "110901"
+    bad = client.post("/demonstration/", {**data, "name": "x", "target_coverage": ""})
+    assert bad.status_code == 400 and Programme.objects.count() == 1
+    # Someone else's city node is not a choice.
+    forged = client.post("/demonstration/", {**data, "owner": str(city.city.pk)})
+    assert forged.status_code == 400 and Programme.objects.count() == 1
+    assert client_for("street-a").get("/demonstration/").status_code == 200
+    assert (
+        'data-testid="start-programme"' not in client_for("street-a").get("/demonstration/").content.decode()
+    )
+
+
+def test_the_header_link_is_for_staff_from_community_up_and_leaders(city):
+    from chuishao.demonstration.scopes import nav_demonstration
+
+    for who in ("city", "leader", "admin", "district-a", "street-a", "community-a"):
+        assert nav_demonstration(city.people[who]), who
+    for who in ("grid-a", "um-a", "resident"):
+        assert not nav_demonstration(city.people[who]), who
