@@ -428,4 +428,9 @@ def test_only_published_exemplary_cases_are_linked_and_shown(ac):
     c.login(username="member-1", password=PASSWORD)
     with clock.frozen(NOW):
         page = c.get(f"/activities/{row.pk}/")
-    assert b'data-testid="exemplars"' in page.content and "楼门治理 published".encode() in page.content
+    assert f'data-exemplar="{published.pk}"'.encode() in page.content
+    # Withdrawn later from the library: the activity no longer shows it.
+    type(published).objects.filter(pk=published.pk).update(status="withdrawn", published_at=None)
+    with clock.frozen(NOW):
+        page = c.get(f"/activities/{row.pk}/")
+    assert f'data-exemplar="{published.pk}"'.encode() not in page.content

@@ -18,8 +18,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,10 +39,10 @@ from chuishao.activities.models import (
     Presence,
 )
 from chuishao.geo.models import Jurisdiction
+from chuishao.library.selectors import published_exemplars
 from chuishao.orgs.models import Organisation
 from chuishao.party.coverage import coverage_nodes
 
-EXEMPLAR_SNIPPET = "web/library/_exemplar_links.html"
 MAX_ID = 2**31 - 1
 DATETIME = {"input_formats": ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]}
 
@@ -73,14 +71,6 @@ def _organised(request: HttpRequest, pk: int) -> Activity:
     if not svc.may_organise(request.user, activity.organiser):
         raise Http404
     return activity
-
-
-def _exemplar_snippet() -> str | None:
-    try:
-        get_template(EXEMPLAR_SNIPPET)
-    except TemplateDoesNotExist:
-        return None
-    return EXEMPLAR_SNIPPET
 
 
 # ------------------------------------------------------------------------------------------------ forms
@@ -286,8 +276,7 @@ def activity_page(request: HttpRequest, pk: int) -> HttpResponse:
         "over": now > activity.ends_at,
         "checkin_opens": opens,
         "figures": list(AudienceFigure.objects.filter(activity=activity)),
-        "exemplars": [e for e in activity.exemplars.all() if e.status == "published"],
-        "exemplar_snippet": _exemplar_snippet(),
+        "exemplars": published_exemplars(activity.exemplars.values_list("pk", flat=True)),
     }
     if organises:
         rows = _attendance(activity)
