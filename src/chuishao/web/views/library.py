@@ -25,7 +25,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from chuishao.geo.models import Jurisdiction
@@ -41,6 +41,20 @@ PAGE_SIZE = 20
 RESULT_ROWS = 6
 MAX_ID = 2**31 - 1
 REGION_KINDS = ("city", "district", "street", "community")
+
+
+# What each event of an exemplar's history says on its page.
+VERB_LABELS = {
+    "library.exemplar_drafted": gettext_lazy("draft written"),
+    "library.exemplar_edited": gettext_lazy("edited"),
+    "library.attachments_added": gettext_lazy("photos attached"),
+    "library.attachment_removed": gettext_lazy("photo removed"),
+    "library.exemplar_submitted": gettext_lazy("submitted for review"),
+    "library.exemplar_returned": gettext_lazy("returned"),
+    "library.exemplar_published": gettext_lazy("published"),
+    "library.exemplar_unpublished": gettext_lazy("unpublished by the reviewer"),
+    "library.exemplar_withdrawn": gettext_lazy("withdrawn by the organisation"),
+}
 
 
 def _message(exc: LibraryError) -> str:
@@ -117,7 +131,11 @@ def exemplar_page(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "view": view,
         "e": view.exemplar,
-        "history": selectors.history(view.exemplar) if show_history else [],
+        "history": [
+            (event, VERB_LABELS.get(event.verb, event.verb)) for event in selectors.history(view.exemplar)
+        ]
+        if show_history
+        else [],
         "show_status": show_history,
         "attach_form": AttachForm() if view.may_edit else None,
     }
@@ -177,10 +195,14 @@ class ExemplarForm(forms.Form):
                 label=gettext_lazy("Figure"), max_length=20, required=False
             )
             self.fields[f"result_{n}_unit"] = forms.CharField(
-                label=gettext_lazy("Unit"), max_length=services.MAX_UNIT, required=False
+                label=pgettext_lazy("unit of measure", "Unit"), max_length=services.MAX_UNIT, required=False
             )
         for name, field in self.fields.items():
             field.widget.attrs.setdefault("id", f"exemplar_{name}")
+            if name.startswith("result_"):
+                n = name.split("_")[1]
+                aria = str(field.label) if name.endswith("_label") else f"{field.label} ({n})"
+                field.widget.attrs.setdefault("aria-label", aria)
 
     def main_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in ("organisation", "title", "region", "problem", "actions", "tags")]
