@@ -272,3 +272,39 @@ def test_notice_objections_answers_and_the_public_final_list(city):
     audit = client_for(city, "city").get(url + "audit/").content.decode()
     for verb in ("campaigns.objection_answered", "campaigns.announced", "campaigns.round_closed"):
         assert f'data-verb="{verb}"' in audit
+
+
+def _exemplar(city, title: str, status: str = "published"):
+    from chuishao.library.models import Exemplar
+
+    now = clock.now()
+    return Exemplar.objects.create(
+        organisation=city.orgs["street-110901"],
+        author=city.people["street-a"],
+        title=title,
+        region=city.node("110901001"),
+        problem="问题",
+        actions="做法",
+        status=status,
+        created_at=now,
+        updated_at=now,
+        published_at=now if status == "published" else None,
+    )
+
+
+def test_organisers_link_published_exemplary_cases(city):
+    from chuishao.campaigns.errors import CampaignInvalid
+    from chuishao.events.models import Event
+
+    campaign, _people = in_notice(city)
+    good = _exemplar(city, "垃圾分类的好做法")
+    draft = _exemplar(city, "草稿案例", status="draft")
+    url = f"/campaigns/{campaign.pk}/"
+    assert client_for(city, "resident").post(url + "exemplars/", {"exemplar": [good.pk]}).status_code == 404
+    with pytest.raises(CampaignInvalid):
+        svc.campaign_link_exemplars(actor=city.people["city"], campaign=campaign, exemplars=[draft.pk])
+    client_for(city, "city").post(url + "exemplars/", {"exemplar": [good.pk]})
+    assert list(campaign.exemplars.all()) == [good]
+    assert Event.objects.filter(verb="campaigns.exemplars_linked").count() == 1
+    public = client_for(city).get(url).content.decode()
+    assert "exemplar-links" in ids_in(public) and f'data-exemplar="{good.pk}"' in public

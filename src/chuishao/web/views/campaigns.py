@@ -32,6 +32,7 @@ from chuishao.campaigns import services as svc
 from chuishao.campaigns.errors import CampaignError, CampaignNotFound
 from chuishao.campaigns.models import Answer, Attachment, Campaign, Candidate, Objection, Phase
 from chuishao.geo.models import Jurisdiction
+from chuishao.library.selectors import published_exemplars
 from chuishao.orgs.models import Organisation
 from chuishao.orgs.scopes import grants_of
 
@@ -229,7 +230,7 @@ def _page(request: HttpRequest, campaign: Campaign, access: sel.Access, *, rec_f
         "criteria": list(campaign.criteria.all()),
         "candidates": candidates,
         "today": svc.today(),
-        "exemplars": list(campaign.exemplars.all()) if hasattr(campaign, "exemplars") else [],
+        "exemplars": published_exemplars(campaign.exemplars.order_by("pk").values_list("pk", flat=True)),
         "exemplar_template": _exemplar_template(),
         "objections": sel.objections_for(user, campaign),
         "Phase": {p.name: p.value for p in Phase},
