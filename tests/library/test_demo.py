@@ -20,6 +20,19 @@ def test_demo_library_loads_and_is_searchable():
     from chuishao import clock
 
     load_geography_and_people(log=lambda _: None)
+    # Dual reporting gives the border street's units an organiser; the 微心愿 case is then the unit's.
+    from chuishao.actors import SYSTEM
+    from chuishao.demo.city import DEMO_BORDER_STREET_WEST
+    from chuishao.orgs.models import Organisation
+    from chuishao.orgs.services import membership_grant
+
+    unit = Organisation.objects.filter(kind="unit", jurisdiction__code=DEMO_BORDER_STREET_WEST).order_by(
+        "code"
+    )[0]
+    membership_grant(
+        actor=SYSTEM, person=authenticate(username="resident-6", password=DEMO_PASSWORD),
+        role="unit_organiser", organisation=unit,
+    )  # fmt: skip
     counts = load_library(now=clock.now(), log=lambda _: None)
     assert counts == {"published": 6, "submitted": 1, "returned": 1}
     assert Exemplar.objects.count() == 8
@@ -38,6 +51,7 @@ def test_demo_library_loads_and_is_searchable():
     mine = selectors.organisation_exemplars(staff)
     assert {Status.SUBMITTED, Status.RETURNED, Status.PUBLISHED} <= {e.status for e in mine}
     assert [e.status for e in selectors.review_queue(centre)] == [Status.SUBMITTED]
+    assert Exemplar.objects.get(title__contains="微心愿").organisation == unit
     # Loading again adds nothing.
     load_library(now=clock.now(), log=lambda _: None)
     assert Exemplar.objects.count() == 8
