@@ -308,3 +308,20 @@ def test_organisers_link_published_exemplary_cases(city):
     assert Event.objects.filter(verb="campaigns.exemplars_linked").count() == 1
     public = client_for(city).get(url).content.decode()
     assert "exemplar-links" in ids_in(public) and f'data-exemplar="{good.pk}"' in public
+
+
+def test_the_list_reads_in_a_fixed_number_of_queries(city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        c = client_for(city, "street-a")
+        with clock.frozen(at("2026-03-03")), CaptureQueriesContext(connection) as ctx:
+            assert c.get("/campaigns/").status_code == 200
+        return len(ctx)
+
+    opened(city)
+    one = count()
+    opened(city)
+    opened(city)
+    assert count() == one

@@ -318,23 +318,32 @@ def campaign_cancel(*, actor: Any, campaign: Campaign, reason: str) -> Campaign:
 # ------------------------------------------------------------------------------------------ recommend
 
 
-def recommender_bodies(actor: Any, campaign: Campaign) -> list[Organisation | Jurisdiction]:
-    """The units, streets and communities inside the campaign's node the actor recommends for."""
-    node = campaign.node
-    out: list[Organisation | Jurisdiction] = []
+def _bodies_of(actor: Any) -> list[tuple[Organisation | Jurisdiction, dict[str, int | None]]]:
+    """Every unit, street and community the actor recommends for, with its chain of nodes; read once
+    per actor object (like the grants)."""
+    cached = getattr(actor, "_campaign_bodies", None)
+    if cached is not None:
+        return cached
+    out: list[tuple[Organisation | Jurisdiction, dict[str, int | None]]] = []
     unit_ids = scopes.unit_grants(actor)
     if unit_ids:
         for org in Organisation.objects.filter(pk__in=unit_ids, kind=OrgKind.UNIT).select_related(
             "jurisdiction"
         ):
-            if org.jurisdiction.chain_ids().get(node.kind) == node.pk:
-                out.append(org)
+            out.append((org, org.jurisdiction.chain_ids()))
     node_ids = scopes.node_grants(actor)
     if node_ids:
         for place in Jurisdiction.objects.filter(pk__in=node_ids).order_by("code"):
-            if place.chain_ids().get(node.kind) == node.pk:
-                out.append(place)
+            out.append((place, place.chain_ids()))
+    if getattr(actor, "is_authenticated", False):
+        actor._campaign_bodies = out
     return out
+
+
+def recommender_bodies(actor: Any, campaign: Campaign) -> list[Organisation | Jurisdiction]:
+    """The units, streets and communities inside the campaign's node the actor recommends for."""
+    node = campaign.node
+    return [body for body, chain in _bodies_of(actor) if chain.get(node.kind) == node.pk]
 
 
 def _body_key(body: Organisation | Jurisdiction) -> dict:
