@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from chuishao.library.scopes import author_orgs, nav_library, nav_review
+from chuishao.library.scopes import author_orgs, nav_library, nav_library_write, nav_review
 from chuishao.orgs.scopes import grants_of
 from tests.library.library_city import library_city
 
@@ -35,6 +35,7 @@ def test_header_links_come_from_grants_without_further_queries(django_assert_num
     with django_assert_num_queries(0):
         writes = {who for who, user in people.items() if nav_library(user)}
         reviewers = {who for who, user in people.items() if nav_review(user)}
+        writers = {who for who, user in people.items() if nav_library_write(user)}
     assert writes == {
         "community-a",
         "community-b",
@@ -50,4 +51,7 @@ def test_header_links_come_from_grants_without_further_queries(django_assert_num
         "district-b",
     }
     assert reviewers == {"city", "leader", "district-a", "district-b"}
+    assert writers == writes - reviewers
+    # Each writer's header link leads to organisations they really write for.
+    assert all(author_orgs(people[who]).exists() for who in writers)
     assert not nav_library(AnonymousUser()) and not nav_review(AnonymousUser())

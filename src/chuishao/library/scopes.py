@@ -109,13 +109,14 @@ def review_area_q(actor: Any, prefix: str = "region") -> Q | None:
 
 
 def nav_library(user: Any) -> bool:
-    """Whether the header shows "My organisation's exemplars / review queue" (from grants only).
+    """Whether the header shows the library's work links ("our exemplary cases" and/or "review queue"),
+    from grants only. The public library itself is for everyone and may be linked unconditionally."""
+    return nav_library_write(user) or nav_review(user)
 
-    The public library itself is for everyone and may be linked unconditionally.
-    """
+
+def nav_library_write(user: Any) -> bool:
+    """Whether the person writes for an author organisation ("our exemplary cases"), from grants only."""
     for g in grants_of(user):
-        if g.role in REVIEWER_ROLES and g.node_kind in REVIEWER_NODE_KINDS:
-            return True
         if g.role in ORG_ROLES and g.organisation_kind in AUTHOR_ORG_KINDS:
             return True
         if g.role in NODE_AUTHORS and g.node_kind == NODE_AUTHORS[g.role][0]:
