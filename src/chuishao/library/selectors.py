@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from chuishao.events.models import Event
 from chuishao.geo.models import Jurisdiction
@@ -86,8 +87,6 @@ def library_search(filters: Filters) -> list[Exemplar]:
 
 def popular_tags(limit: int = 30) -> list[Tag]:
     """Tags of published exemplars, the most used first."""
-    from django.db.models import Count
-
     return list(
         Tag.objects.filter(exemplars__status=Status.PUBLISHED)
         .annotate(n=Count("exemplars"))
@@ -140,7 +139,7 @@ def exemplar_for(actor: Any, pk: int) -> ExemplarView:
     """One exemplar the actor may read, with what they may do; ``LibraryNotFound`` otherwise."""
     exemplar = visible_to(actor).filter(pk=pk).prefetch_related("attachments").first()
     if exemplar is None:
-        raise LibraryNotFound("No such exemplary case.")
+        raise LibraryNotFound(_("No such exemplary case."))
     own = writes_for(actor, exemplar.organisation) if getattr(actor, "is_authenticated", False) else False
     over = reviews(actor, exemplar.region) if getattr(actor, "is_authenticated", False) else False
     reviewer = over and getattr(actor, "pk", None) != exemplar.author_id
