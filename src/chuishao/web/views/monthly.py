@@ -103,7 +103,8 @@ class TakeOnForm(forms.Form):
     month = forms.DateField(
         label=gettext_lazy("Month taken on"),
         input_formats=["%Y-%m"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        # A text box rather than type=month, which not every browser offers.
+        widget=forms.DateInput(attrs={"placeholder": "YYYY-MM", "pattern": r"\d{4}-\d{2}"}, format="%Y-%m"),
     )
     lead = forms.ChoiceField(label=gettext_lazy("Lead department"))
     assisting = forms.MultipleChoiceField(
