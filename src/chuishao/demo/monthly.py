@@ -358,7 +358,7 @@ def load_monthly(*, now: dt.datetime, log: Callable[[str], None] = print, seed: 
     this_month = month_start(timezone.localtime(now).date())
     taken = add_months(this_month, taken_offset)
     fire, law, power = (ebike_leads + [None, None, None])[:3]
-    if centre is None or fire is None or MonthlyProblem.objects.filter(title__startswith="电动车").exists():
+    if centre is None or fire is None or MonthlyProblem.objects.filter(area=ebike_street).exists():
         return {"cases": sum(made.values()), "problem": None}
     at = dt.datetime.combine(
         taken + dt.timedelta(days=2), dt.time(10, 0), tzinfo=timezone.get_current_timezone()
@@ -401,5 +401,8 @@ def load_monthly(*, now: dt.datetime, log: Callable[[str], None] = print, seed: 
         with clock.frozen(at + dt.timedelta(days=d - 2)):
             if owner.pk in staff:
                 task_done(actor=staff[owner.pk], task=task, note=note)
-    log(f"每月一题: taken on {problem.title} ({taken:%Y-%m}), login city-centre / dept-… of the lead")
+    log(
+        f"每月一题: {problem.title} taken on {taken:%Y-%m}; logins city-centre (mining, the problem), "
+        f"dept-{fire.code.removeprefix('ORG-')} (the lead's tasks)"
+    )
     return {"cases": sum(made.values()), "problem": problem.pk}

@@ -9,8 +9,8 @@
   var chart = echarts.init(el);
   chart.setOption({
     tooltip: { trigger: "axis" },
-    legend: { data: [data.words.volume, data.words.satisfaction] },
-    grid: { left: 40, right: 50, top: 40, bottom: 30 },
+    legend: { bottom: 0, data: [data.words.volume, data.words.satisfaction] },
+    grid: { left: 40, right: 50, top: 40, bottom: 56 },
     xAxis: { type: "category", data: data.months },
     yAxis: [
       { type: "value", name: data.words.volume, minInterval: 1 },
