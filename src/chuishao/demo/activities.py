@@ -118,9 +118,9 @@ def load_activities(
         actor: Any, row, *, come: list, leave: list = (), sign_up: list = (), close: bool = True
     ) -> None:
         for n, person in enumerate(sign_up):
-            with clock.frozen(row.starts_at - dt.timedelta(days=3, minutes=-n)):
-                with contextlib.suppress(ActivityError):  # full
-                    svc.signup(actor=person, activity=row)
+            moment = row.starts_at - dt.timedelta(days=3, minutes=-n)
+            with clock.frozen(moment), contextlib.suppress(ActivityError):  # full
+                svc.signup(actor=person, activity=row)
         for person in leave:
             with clock.frozen(row.starts_at - dt.timedelta(days=1)):
                 svc.leave_request(actor=person, activity=row, reason=rng.choice(LEAVE_REASONS))
