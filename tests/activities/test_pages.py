@@ -136,8 +136,10 @@ def test_the_qr_screen_encodes_a_fresh_check_in_url_that_a_member_opens(ac):
         assert b'data-testid="checked-in"' in done.content
         again = member.post(f"/activities/{row.pk}/check-in/", {"t": token})
         assert again.status_code == 400 and b'data-testid="check-in-refused"' in again.content
-        outsider = client_for("resident").post(f"/activities/{row.pk}/check-in/", {"t": token})
-        assert outsider.status_code == 400
+        outsider = client_for("resident")
+        assert "支部党员大会" not in outsider.get(path).content.decode()  # a members-only title stays hidden
+        refused = outsider.post(f"/activities/{row.pk}/check-in/", {"t": token})
+        assert refused.status_code == 400 and b'data-testid="check-in-refused"' in refused.content
         forged = client_for("member-2").post(f"/activities/{row.pk}/check-in/", {"t": token[:-1] + "A"})
         assert forged.status_code == 400
     with clock.frozen(START + dt.timedelta(seconds=s.TOKEN_TTL + 5)):

@@ -225,7 +225,14 @@ def check_in_view(request: HttpRequest, pk: int) -> HttpResponse:
     activity = Activity.objects.filter(pk=min(pk, MAX_ID)).select_related("organiser").first()
     if activity is None:
         raise Http404
-    context: dict[str, Any] = {"activity": activity, "token": token or "", "done": False, "error": ""}
+    # A members-only activity's title is not shown to others; their check-in is refused in words.
+    context: dict[str, Any] = {
+        "activity": activity,
+        "visible": svc.may_see(request.user, activity),
+        "token": token or "",
+        "done": False,
+        "error": "",
+    }
     status = 200
     if request.method == "POST":
         try:
