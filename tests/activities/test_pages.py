@@ -249,3 +249,25 @@ def test_my_history_counts_training_hours(ac):
     html = page.content.decode()
     assert html.count('data-presence="attended"') == 2
     assert re.search(r'data-testid="my-hours">[^<]*2\.0', html)  # the volunteer day is not training
+
+
+def test_a_report_reads_a_fixed_number_of_queries(ac):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from chuishao.activities.reports import activities_report
+
+    for org in (ac.branch, ac.committee):
+        row = lecture(ac, organiser=org, kind="training", title=f"培训 {org.code}", capacity=5)
+        with clock.frozen(START):
+            s.check_in(actor=ac.p("member-1"), activity=row, token=s.checkin_token(row))
+        with clock.frozen(END):
+            s.activity_close(actor=ac.p("community-a"), activity=row)
+    counts = []
+    for orgs in ([ac.branch], [ac.branch, ac.committee, ac.other_branch]):
+        with CaptureQueriesContext(connection) as ctx:
+            report = activities_report(orgs, dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1] and report.total.held == 2
+    # member-1 attended two 2-hour trainings; the branch has five members: 0.8 h each.
+    assert report.rows[1].hours_per_member == 0.8
