@@ -88,8 +88,11 @@ def test_plan_sign_up_scan_check_in_and_report(live_server, browser_page, monkey
     org.wait_for_selector("[data-testid=figures] [data-count='2352000']")
     org.click("[data-testid=close] button[type=submit]")
     org.wait_for_selector("[data-testid=status][data-status=held]")
+    came = org.get_attribute("[data-testid=attendance] tr[data-person='member-1']", "data-presence")
+    assert came == "attended"
+    shot(org, "activities-05-closed")
     org.goto(f"{base}/activities/reports/org/{ac.branch.pk}/")
     row = org.wait_for_selector("[data-testid=report] tr[data-org='a1a-party']")
     assert row.get_attribute("data-attended") == "1" and row.get_attribute("data-expected") == "1"
     assert row.get_attribute("data-rate") == "100.0"
-    shot(org, "activities-05-report")
+    shot(org, "activities-06-report")
