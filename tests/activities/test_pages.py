@@ -140,7 +140,8 @@ def test_the_qr_screen_encodes_a_fresh_check_in_url_that_a_member_opens(ac):
         assert "支部党员大会" not in outsider.get(path).content.decode()  # a members-only title stays hidden
         refused = outsider.post(f"/activities/{row.pk}/check-in/", {"t": token})
         assert refused.status_code == 400 and b'data-testid="check-in-refused"' in refused.content
-        forged = client_for("member-2").post(f"/activities/{row.pk}/check-in/", {"t": token[:-1] + "A"})
+        tampered = token[:-1] + ("B" if token.endswith("A") else "A")
+        forged = client_for("member-2").post(f"/activities/{row.pk}/check-in/", {"t": tampered})
         assert forged.status_code == 400
     with clock.frozen(START + dt.timedelta(seconds=s.TOKEN_TTL + 5)):
         late = client_for("member-2").post(f"/activities/{row.pk}/check-in/", {"t": token})
