@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Organisation
@@ -24,7 +25,7 @@ class Status(models.TextChoices):
     SUBMITTED = "submitted", _("submitted for review")
     PUBLISHED = "published", _("published")
     RETURNED = "returned", _("returned for changes")
-    WITHDRAWN = "withdrawn", _("withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("an exemplary case", "withdrawn")
 
 
 # States in which the author organisation may edit the text (and then submit it).

@@ -164,7 +164,7 @@ class ExemplarForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     actions = forms.CharField(
-        label=gettext_lazy("What was done"),
+        label=pgettext_lazy("good practice", "What was done"),
         max_length=services.MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
