@@ -25,9 +25,14 @@ from chuishao.catalog.calendar import work_calendar
 from chuishao.catalog.calendar_io import calendar_load_official
 from chuishao.catalog.models import Category, CategoryQuestion, QuestionType
 from chuishao.catalog.services import catalog_load_defaults
+from chuishao.demo.activities import load_activities
+from chuishao.demo.campaigns import load_campaigns
 from chuishao.demo.city import demo_city_geojson, demo_organisations, demo_people
+from chuishao.demo.demonstration import load_demonstration
 from chuishao.demo.engagement import load_engagement
 from chuishao.demo.gridwork import load_gridwork
+from chuishao.demo.library import load_library
+from chuishao.demo.monthly import load_monthly
 from chuishao.demo.party_coverage import load_party_coverage
 from chuishao.demo.redproperty import load_redproperty
 from chuishao.demo.stories import WHISTLE_SHARE, load_border_story, play_whistle
@@ -368,6 +373,8 @@ def _play(
 def load_demo(*, log: Callable[[str], None] = print, cases: int = 1200, days: int = 120) -> dict[str, int]:
     load_geography_and_people(log=log)
     made = load_history(days=days, cases=cases, log=log)
+    # 每月一题: a year of recurring problems on top of the history, one of them taken on months ago.
+    made += load_monthly(now=clock.now(), log=log)["cases"]
     story = load_border_story(now=clock.now())
     log(f"border story: finished {story['finished']}, ready to play {story['to_play']}")
     load_engagement(now=clock.now(), password=DEMO_PASSWORD, log=log)
@@ -376,8 +383,14 @@ def load_demo(*, log: Callable[[str], None] = print, cases: int = 1200, days: in
     load_redproperty(now=clock.now(), password=DEMO_PASSWORD, log=log)
     load_party_coverage(now=clock.now(), log=log)
     load_workforce(now=clock.now(), log=log)
+    # Party-building work: the library first, so activities and campaigns can link its exemplary cases.
+    load_library(now=clock.now(), log=log)
+    load_activities(now=clock.now(), password=DEMO_PASSWORD, log=log)
+    load_campaigns(now=clock.now(), password=DEMO_PASSWORD, log=log)
     # The dashboards have figures from the first page on; the worker keeps them current afterwards.
     rollup_rebuild(settle=dt.timedelta(0))
+    # The demonstration programme's review reads the rollups just built.
+    load_demonstration(now=clock.now(), log=log)
     # Months of replayed history are not news: notifications start with what happens from now on.
     fanout_skip_to_latest()
     with transaction.atomic():

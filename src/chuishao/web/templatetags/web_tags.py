@@ -66,6 +66,28 @@ def community_work_nav(user) -> dict[str, bool]:
 
 
 @register.simple_tag
+def party_work_nav(user) -> dict[str, bool]:
+    """Which party-building pages (activities, selection campaigns, the exemplary-case library and its
+    review, the demonstration programme, 每月一题) the header menu links; from grants only. The library
+    and the announced campaigns are public, so the menu is there for everyone."""
+    from chuishao.activities.scopes import nav_activities
+    from chuishao.demonstration.scopes import nav_demonstration
+    from chuishao.library.scopes import nav_library_write, nav_review
+    from chuishao.monthly.scopes import miner_node_ids, nav_monthly
+
+    signed_in = bool(getattr(user, "is_authenticated", False))
+    miner = signed_in and any(miner_node_ids(user).values())
+    return {
+        "activities": signed_in and nav_activities(user),
+        "library_write": signed_in and nav_library_write(user),
+        "library_review": signed_in and nav_review(user),
+        "demonstration": signed_in and nav_demonstration(user),
+        "mining": miner,
+        "problems": signed_in and not miner and nav_monthly(user),
+    }
+
+
+@register.simple_tag
 def has_dashboard(user) -> bool:
     from chuishao.web.dashboard import DASHBOARD_ROLES
 

@@ -6,10 +6,14 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from chuishao.demo.activities import ACTIVITIES_LOGINS
+from chuishao.demo.campaigns import CAMPAIGN_LOGINS
 from chuishao.demo.city import DEMO_LOGINS
 from chuishao.demo.engagement import ENGAGEMENT_LOGINS
 from chuishao.demo.loader import DEMO_PASSWORD, demo_is_loaded, load_demo
 from chuishao.demo.redproperty import REDPROPERTY_LOGINS
+
+ALL_LOGINS = DEMO_LOGINS + ENGAGEMENT_LOGINS + REDPROPERTY_LOGINS + ACTIVITIES_LOGINS + CAMPAIGN_LOGINS
 
 
 class Command(BaseCommand):
@@ -31,5 +35,8 @@ class Command(BaseCommand):
                 )
             )
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
-        for username, chinese, english in DEMO_LOGINS + ENGAGEMENT_LOGINS + REDPROPERTY_LOGINS:
-            self.stdout.write(f"  {username:<32} {chinese} · {english}")
+        printed: set[str] = set()
+        for username, chinese, english in ALL_LOGINS:
+            if username not in printed:  # a showcase account of several parts is printed once
+                printed.add(username)
+                self.stdout.write(f"  {username:<32} {chinese} · {english}")
