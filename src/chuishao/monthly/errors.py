@@ -22,6 +22,6 @@ class MonthlyDenied(MonthlyError):
 
 
 class MonthlyConflict(MonthlyError):
-    """The state changed under the caller (a task already done)."""
+    """The state changed under the caller (a task already done, the same problem already taken on)."""
 
     code = "monthly.conflict"

@@ -329,16 +329,50 @@ class MonthPoint:
     satisfaction: float | None
 
 
+def last_complete_month() -> dt.date:
+    """The month before the running one: the last month whose figures are final."""
+    return add_months(current_month(), -1)
+
+
 def problem_series(problem: MonthlyProblem, *, until: dt.date | None = None) -> list[MonthPoint]:
-    """The problem's volume and satisfaction per month, from 12 months before it was taken on to now."""
-    first = add_months(problem.month, -12)
-    last = month_start(until or current_month())
+    """The problem's volume and satisfaction per month, from 12 months before it was taken on to the
+    last complete month (the running month is left out: its volume is always low and reads as a drop)."""
+    return problems_series([problem], until=until)[problem.pk]
+
+
+_AREA_COLUMN = {"city": "city_id", "district": "district_id", "street": "street_id"}
+
+
+def problems_series(
+    problems: list[MonthlyProblem], *, until: dt.date | None = None
+) -> dict[int, list[MonthPoint]]:
+    """``problem_series`` of many problems with one grouped query over their cases (per category, area
+    column and month), split among the problems in Python. Uses the problems' prefetched categories."""
+    last = month_start(until or last_complete_month())
+    out: dict[int, list[MonthPoint]] = {}
+    plans = []
+    for problem in problems:
+        column = _AREA_COLUMN.get(problem.area.kind)
+        cats = {c.pk for c in problem.categories.all()}
+        first = add_months(problem.month, -12)
+        months = months_between(first, last)
+        out[problem.pk] = [MonthPoint(month=m, volume=0, rated=0, satisfaction=None) for m in months]
+        if column and cats and months:
+            plans.append((problem, column, cats, first))
+    if not plans:
+        return out
+    where = Q(pk__in=[])
+    for column in _AREA_COLUMN.values():
+        ids = {p.area_id for p, col, _c, _f in plans if col == column}
+        if ids:
+            where |= Q(**{f"{column}__in": ids})
+    first = min(f for *_rest, f in plans)
     start, end = month_bounds(first, last)
     rows = (
-        problem_cases(problem)
-        .filter(created_at__gte=start, created_at__lt=end)
+        Case.objects.filter(where, created_at__gte=start, created_at__lt=end)
+        .filter(category_id__in=set().union(*(c for _p, _col, c, _f in plans)))
         .annotate(m=TruncMonth("created_at"))
-        .values("m")
+        .values("m", "category_id", *_AREA_COLUMN.values())
         .annotate(
             n=Count("pk"),
             rated=Count("pk", filter=~Q(satisfaction="")),
@@ -347,24 +381,24 @@ def problem_series(problem: MonthlyProblem, *, until: dt.date | None = None) -> 
         )
         .order_by()
     )
-    by_month: dict[dt.date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in rows:
-        bucket = by_month[_month_key(row["m"])]
-        for k in ("n", "rated", "satisfied", "basically"):
-            bucket[k] += row[k]
-    out = []
-    for m in months_between(first, last):
-        b = by_month.get(m, {})
-        out.append(
-            MonthPoint(
-                month=m,
-                volume=b.get("n", 0),
-                rated=b.get("rated", 0),
-                satisfaction=satisfaction_rate(
-                    b.get("rated", 0), b.get("satisfied", 0), b.get("basically", 0)
-                ),
+    counts: dict[int, dict[dt.date, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(int))
+    )
+    rows = list(rows)
+    for problem, column, cats, _first in plans:
+        mine_ = counts[problem.pk]
+        for row in rows:
+            if row["category_id"] in cats and row[column] == problem.area_id:
+                bucket = mine_[_month_key(row["m"])]
+                for k in ("n", "rated", "satisfied", "basically"):
+                    bucket[k] += row[k]
+        for point in out[problem.pk]:
+            b = mine_.get(point.month, {})
+            point.volume = b.get("n", 0)
+            point.rated = b.get("rated", 0)
+            point.satisfaction = satisfaction_rate(
+                b.get("rated", 0), b.get("satisfied", 0), b.get("basically", 0)
             )
-        )
     return out
 
 

@@ -133,10 +133,22 @@ def problem_take_on(
         raise MonthlyInvalid(_("At most %(n)s assisting organisations.") % {"n": MAX_ASSISTING})
     if any(o.kind not in WORKING_KINDS for o in assisting):
         raise MonthlyInvalid(_("Assisting organisations must work cases."))
-    city = area if area.kind == "city" else Jurisdiction.objects.get(pk=area.city_id)
+    city_id = area.chain_ids()["city"]
+    # Lock the city row: two submissions of the same problem run one after the other, and the second
+    # sees the first (a double click or a second tab).
+    city = Jurisdiction.objects.select_for_update().get(pk=city_id)
     for org in [lead, *assisting]:
-        if org.jurisdiction.kind != "city" and org.jurisdiction.city_id != city.pk:
+        if org.jurisdiction.chain_ids()["city"] != city.pk:
             raise MonthlyInvalid(_("%(org)s is not an organisation of this city.") % {"org": org.name})
+    wanted = {c.pk for c in categories}
+    for same in MonthlyProblem.objects.filter(city=city, area=area, month=month).prefetch_related(
+        "categories"
+    ):
+        if {c.pk for c in same.categories.all()} == wanted:
+            raise MonthlyConflict(
+                _("This problem is already taken on for %(month)s: %(title)s.")
+                % {"month": month.strftime("%Y-%m"), "title": same.title}
+            )
     problem = MonthlyProblem.objects.create(
         city=city,
         title=title,

@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -80,13 +80,15 @@ def _split_key(key: str) -> tuple[int, str]:
 
 
 def _working_orgs(area: Jurisdiction) -> list[Organisation]:
-    """Organisations that may lead or assist a problem in ``area``."""
+    """Organisations that may lead or assist a problem in ``area``: only those of its city."""
+    city_id = area.chain_ids()["city"]
     district_id = area.pk if area.kind == "district" else area.district_id
-    q = Q(kind=OrgKind.UNIT, jurisdiction__kind="city") & ~Q(dept_type="")
+    q = Q(kind=OrgKind.UNIT, jurisdiction_id=city_id) & ~Q(dept_type="")
     if area.kind == "city":
+        # The city's own departments hang on the city node itself (whose city_id is empty).
         q |= Q(
+            Q(jurisdiction_id=area.pk) | Q(jurisdiction__city_id=area.pk),
             kind__in=[OrgKind.DEPARTMENT, OrgKind.DISPATCHED_AGENCY, OrgKind.STREET_OFFICE],
-            jurisdiction__city_id=area.pk,
         )
     else:
         q |= Q(kind=OrgKind.DEPARTMENT, jurisdiction_id=district_id)
@@ -310,7 +312,8 @@ def _problem_context(
         "months": [p.month.strftime("%Y-%m") for p in series],
         "volume": [p.volume for p in series],
         "satisfaction": [p.satisfaction for p in series],
-        "taken": problem.month.strftime("%Y-%m"),
+        # No marker while the month taken on is still running (the chart ends with the last complete month).
+        "taken": problem.month.strftime("%Y-%m") if series and problem.month <= series[-1].month else None,
         "words": {"volume": _("Reports"), "satisfaction": _("Satisfaction rate (%)"), "taken": _("Taken on")},
     }
     return {
@@ -384,13 +387,17 @@ def problem_list_page(request: HttpRequest) -> HttpResponse:
     orgs = staff_org_ids(request.user)
     if not (ids["city"] or ids["district"] or orgs):
         raise Http404(_("No problems of the month for you."))
-    rows = []
-    for problem in visible.filter(month__year=year).order_by("month", "pk"):
-        series = sel.problem_series(problem)
-        cmp = sel.before_after(problem, series, 3)
-        rows.append(
-            {"problem": problem, "cmp": cmp, "open_tasks": problem.tasks.filter(done_at__isnull=True).count()}
-        )
+    problems = list(
+        visible.filter(month__year=year)
+        .annotate(open_tasks=Count("tasks", filter=Q(tasks__done_at__isnull=True)))
+        .order_by("month", "pk")
+    )
+    # The monthly figures of every problem in one grouped query.
+    series = sel.problems_series(problems)
+    rows = [
+        {"problem": p, "cmp": sel.before_after(p, series[p.pk], 3), "open_tasks": p.open_tasks}
+        for p in problems
+    ]
     my_tasks = (
         list(
             ProblemTask.objects.filter(owner_id__in=orgs, done_at__isnull=True)

@@ -19,7 +19,9 @@
     series: [
       {
         name: data.words.volume, type: "line", data: data.volume,
-        markLine: { symbol: "none", label: { formatter: data.words.taken }, data: [{ xAxis: data.taken }] }
+        markLine: data.taken
+          ? { symbol: "none", label: { formatter: data.words.taken }, data: [{ xAxis: data.taken }] }
+          : undefined
       },
       { name: data.words.satisfaction, type: "line", yAxisIndex: 1, data: data.satisfaction, connectNulls: true }
     ]
