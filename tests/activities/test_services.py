@@ -316,6 +316,48 @@ def test_the_organiser_marks_attendance_by_hand_with_the_reason_in_the_event(ac)
     assert event.reason == "手机没电" and event.after["person"] == ac.p("member-1").pk
 
 
+@pytest.mark.parametrize("person", [987654, 2**63, 10**30, "abc", "inactive"])
+def test_marking_someone_who_is_not_an_active_account_is_refused_and_saves_nothing(ac, person):
+    row = lecture(ac, capacity=5)  # open: anyone signed in may be marked, so the person is looked up
+    if person == "inactive":
+        person = ac.p("resident")
+        person.is_active = False
+        person.save(update_fields=["is_active"])
+    with clock.frozen(START), pytest.raises(ActivityInvalid):
+        s.attendance_mark(
+            actor=ac.p("community-a"), activity=row, person=person, presence="attended", reason="x"
+        )
+    assert not Participation.objects.exists()
+    assert Activity.objects.get(pk=row.pk).taken == 0
+    assert not Event.objects.filter(verb="activities.attendance_marked").exists()
+
+
+def test_leave_marked_by_hand_frees_the_place_for_a_walk_in(ac):
+    row = lecture(ac, capacity=1)
+    with clock.frozen(NOW):
+        s.signup(actor=ac.p("member-1"), activity=row)
+    with clock.frozen(START):
+        token = token_at(row, START)
+        with pytest.raises(ActivityConflict):  # full
+            s.check_in(actor=ac.p("resident"), activity=row, token=token)
+        part = s.attendance_mark(
+            actor=ac.p("community-a"),
+            activity=row,
+            person=ac.p("member-1"),
+            presence="leave",
+            reason="临时出差",
+        )
+        assert part.presence == Presence.LEAVE and not part.holds_place
+        assert Activity.objects.get(pk=row.pk).taken == 0
+        s.check_in(actor=ac.p("resident"), activity=row, token=token)  # the freed place
+    assert Activity.objects.get(pk=row.pk).taken == 1
+    assert set(
+        Participation.objects.filter(activity=row, holds_place=True).values_list(
+            "person__username", flat=True
+        )
+    ) == {"resident"}
+
+
 def test_closing_names_the_absent_and_keeps_leave(ac):
     row = meeting(ac)
     with clock.frozen(NOW):

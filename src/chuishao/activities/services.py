@@ -25,6 +25,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
@@ -58,6 +59,7 @@ LEADING_ROLES = (PartyRole.SECRETARY, PartyRole.DEPUTY_SECRETARY, PartyRole.COMM
 TITLE_LIMIT, PLACE_LIMIT, REASON_LIMIT, SOURCE_LIMIT, TEXT_LIMIT = 120, 120, 200, 120, 4000
 MAX_CAPACITY = 100_000
 MAX_FIGURE = 10**12
+MAX_ID = 2**63 - 1  # the largest primary key (BigAutoField); a larger one overflows the database driver
 MAX_LEAD_MINUTES = 240
 DEFAULT_LEAD_MINUTES = 30
 # A token is made afresh every TOKEN_ROTATE seconds by the QR screen and honoured for TOKEN_TTL seconds,
@@ -600,6 +602,23 @@ def check_in(*, actor: Any, activity: Activity | int, token: str) -> Participati
     return part
 
 
+def _person_id(person: Any) -> int:
+    """The id of an existing, active account, or invalid (never a dangling or out-of-range id)."""
+    person_id = getattr(person, "pk", person)
+    if person_id is None or person_id == "":
+        raise ActivityInvalid(_("Choose the person."))
+    try:
+        person_id = int(person_id)
+    except (TypeError, ValueError):
+        raise ActivityInvalid(_("No such person.")) from None
+    if (
+        not 0 < person_id <= MAX_ID
+        or not get_user_model().objects.filter(pk=person_id, is_active=True).exists()
+    ):
+        raise ActivityInvalid(_("No such person."))
+    return person_id
+
+
 @transaction.atomic
 def attendance_mark(
     *, actor: Any, activity: Activity | int, person: Any, presence: str, reason: str
@@ -614,16 +633,17 @@ def attendance_mark(
         raise ActivityConflict(_("This activity was cancelled."))
     if _now() < checkin_window(row)[0]:
         raise ActivityConflict(_("Attendance is recorded from the opening of check-in on."))
-    person_id = getattr(person, "pk", person)
-    if person_id is None:
-        raise ActivityInvalid(_("Choose the person."))
+    person_id = _person_id(person)
     if row.members_only and person_id not in expected_ids(row):
         raise ActivityInvalid(_("This activity is for the organisation's party members only."))
-    part = _row_for(row, int(person_id))
+    part = _row_for(row, person_id)
     before = part.presence
     if presence == Presence.ATTENDED and not row.members_only and not part.holds_place:
         _take_place(row)
         part.holds_place = True
+    elif presence == Presence.LEAVE and not row.members_only and part.holds_place:
+        _free_place(row)  # as when the person asks for leave: the place goes to someone else
+        part.holds_place = False
     part.presence, part.method, part.reason, part.updated_at = presence, Method.HAND, reason, _now()
     if presence == Presence.ATTENDED and part.checked_in_at is None:
         part.checked_in_at = _now()
@@ -632,7 +652,7 @@ def attendance_mark(
         "activities.attendance_marked",
         actor=actor,
         activity=row,
-        after={"person": int(person_id), "presence": presence, "before": before},
+        after={"person": person_id, "presence": presence, "before": before},
         reason=reason,
     )
     return part

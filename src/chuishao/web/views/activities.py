@@ -401,6 +401,8 @@ def mark_view(request: HttpRequest, pk: int) -> HttpResponse:
         person = int(request.POST.get("person", ""))
     except ValueError:
         person = None
+    if person is not None and not 0 < person <= svc.MAX_ID:
+        person = -1  # out of range: the service answers "no such person" (no overflow in the database)
     return _organiser_action(
         request,
         pk,
