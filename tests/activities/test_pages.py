@@ -171,6 +171,18 @@ def test_figures_marking_and_closing_from_the_page(ac):
     assert b'data-expected="4" data-attended="1"' in page.content
 
 
+@pytest.mark.parametrize("person", ["987654", str(2**63), "1" + "0" * 30, "-5"])
+def test_marking_an_unknown_or_out_of_range_person_from_the_page_is_a_message_not_an_error(ac, person):
+    row = lecture(ac, capacity=5)
+    c = client_for("community-a")
+    with clock.frozen(START):
+        r = c.post(f"/activities/{row.pk}/mark/", {"person": person, "presence": "attended", "reason": "x"})
+        assert r.status_code == 302 and r["Location"] == f"/activities/{row.pk}/#attendance"
+        page = c.get(r["Location"])
+    assert b'class="msg error"' in page.content
+    assert not Participation.objects.exists() and Activity.objects.get(pk=row.pk).taken == 0
+
+
 def test_reports_per_organisation_and_rolled_up_per_street_with_xlsx(ac):
     from openpyxl import load_workbook
 
@@ -245,11 +257,42 @@ def test_my_history_counts_training_hours(ac):
     with clock.frozen(START):
         s.check_in(actor=ac.p("member-1"), activity=row, token=s.checkin_token(row))
         s.check_in(actor=ac.p("member-1"), activity=vol, token=s.checkin_token(vol))
+    with clock.frozen(END):
+        s.activity_close(actor=ac.p("secretary"), activity=row)
+        s.activity_close(actor=ac.p("secretary"), activity=vol)
     with clock.frozen(at(2026, 3, 11, 9)):
         page = client_for("member-1").get("/activities/")
     html = page.content.decode()
     assert html.count('data-presence="attended"') == 2
     assert re.search(r'data-testid="my-hours">[^<]*2\.0', html)  # the volunteer day is not training
+
+
+def test_my_training_hours_count_closed_activities_only_and_not_just_the_rows_shown(ac, monkeypatch):
+    from chuishao.activities import reports
+
+    first = meeting(ac)  # 2 h, closed
+    second = lecture(
+        ac, title="红色讲坛第90期", starts_at=at(2026, 3, 12, 14), ends_at=at(2026, 3, 12, 17)
+    )  # 3 h
+    third = lecture(
+        ac, title="红色讲坛第91期", starts_at=at(2026, 3, 14, 14), ends_at=at(2026, 3, 14, 18)
+    )  # 4 h
+    with clock.frozen(NOW):
+        s.signup(actor=ac.p("member-1"), activity=second)
+        s.signup(actor=ac.p("member-1"), activity=third)
+    for row in (first, second, third):
+        with clock.frozen(row.starts_at):
+            s.check_in(actor=ac.p("member-1"), activity=row, token=s.checkin_token(row))
+    for row in (first, second):  # the third is attended but not closed yet: it does not count
+        with clock.frozen(row.ends_at):
+            s.activity_close(actor=ac.p("secretary"), activity=row)
+    monkeypatch.setattr(reports, "MY_LIMIT", 1)
+    with clock.frozen(at(2026, 3, 15, 9)):
+        mine = reports.my_activities(ac.p("member-1"))
+        page = client_for("member-1").get("/activities/")
+    assert [p.activity_id for p in mine.history] == [third.pk]  # only the latest row is shown
+    assert mine.hours == 5.0  # 2 h + 3 h, from the database over every closed one
+    assert re.search(r'data-testid="my-hours">[^<]*5\.0', page.content.decode())
 
 
 def test_a_report_reads_a_fixed_number_of_queries(ac):

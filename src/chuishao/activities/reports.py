@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -239,6 +239,10 @@ def report_xlsx(report: Report) -> bytes:
 # ------------------------------------------------------------------------------------------ my activities
 
 
+# How many upcoming activities and history rows "my activities" shows.
+MY_LIMIT = 100
+
+
 @dataclass
 class MyActivities:
     upcoming: list[Activity]
@@ -247,9 +251,13 @@ class MyActivities:
     hours: float
 
 
-def my_activities(actor: Any, *, limit: int = 100) -> MyActivities:
+def my_activities(actor: Any, *, limit: int | None = None) -> MyActivities:
     """Upcoming activities the person may join (open ones, and their organisations' members-only ones),
-    with their own row on each; their history (attended, leave, absent) with the training hours attended."""
+    with their own row on each; their history (attended, leave, absent), the latest ``MY_LIMIT`` rows,
+    and the training hours attended: summed in the database over all their attended lectures, training
+    classes and branch meetings that were held and closed (as the reports count them), not over the
+    shown rows."""
+    limit = limit or MY_LIMIT
     now = clock.now()
     today = timezone.localdate(now)
     pk = actor.pk
@@ -271,9 +279,15 @@ def my_activities(actor: Any, *, limit: int = 100) -> MyActivities:
         .select_related("activity", "activity__organiser")
         .order_by("-activity__starts_at")[:limit]
     )
-    hours = sum(
-        p.activity.hours
-        for p in history
-        if p.presence == Presence.ATTENDED and p.activity.kind in TRAINING_KINDS
-    )
+    spent = Participation.objects.filter(
+        person_id=pk,
+        presence=Presence.ATTENDED,
+        activity__status=Status.HELD,
+        activity__kind__in=TRAINING_KINDS,
+    ).aggregate(
+        total=Sum(
+            ExpressionWrapper(F("activity__ends_at") - F("activity__starts_at"), output_field=DurationField())
+        )
+    )["total"]
+    hours = spent.total_seconds() / 3600 if spent else 0.0
     return MyActivities(upcoming=upcoming, history=history, rows=rows, hours=round(hours, 2))
