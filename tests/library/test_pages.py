@@ -232,3 +232,39 @@ def test_pages_in_english_and_chinese(city, client):
     client.cookies["django_language"] = "en"
     en = client.get("/library/").content.decode()
     assert '<html lang="en">' in en and "Exemplary-case library" in en
+
+
+def _exemplar_selects(queries):
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().upper().startswith("SELECT") and 'FROM "library_exemplar"' in q["sql"]
+    ]
+
+
+def test_the_library_without_words_pages_in_the_database(city, client, monkeypatch):
+    from django.db import connection
+    from django.db.models import QuerySet
+    from django.test.utils import CaptureQueriesContext
+
+    from chuishao.library.selectors import Filters
+
+    monkeypatch.setattr("chuishao.web.views.library.PAGE_SIZE", 2)
+    made = [publish(city, write(city, title=f"小区停车治理第{i}则")) for i in range(5)]
+    assert isinstance(selectors.library_search(Filters()), QuerySet)  # not loaded into a list
+    assert isinstance(selectors.library_search(Filters(query="!!")), QuerySet)
+    with CaptureQueriesContext(connection) as five:
+        response = client.get("/library/")
+    first = list(five.captured_queries)  # read now: the next request resets the connection's log
+    assert response.status_code == 200
+    assert shown(response) == [made[4].pk, made[3].pk]  # newest first, one page only
+    assert 'data-count="5"' in response.content.decode()
+    assert shown(client.get("/library/", {"page": 3})) == [made[0].pk]
+    rows = [sql for sql in _exemplar_selects(first) if "COUNT(" not in sql.upper()]
+    assert rows and all("LIMIT" in sql.upper() for sql in rows)
+    for i in range(5):
+        publish(city, write(city, title=f"垃圾分类第{i}则"))
+    with CaptureQueriesContext(connection) as ten:
+        response = client.get("/library/")
+    assert 'data-count="10"' in response.content.decode()
+    assert len(ten.captured_queries) == len(first)

@@ -75,18 +75,20 @@ def query_terms(query: str) -> list[str]:
     return list(seen)[:MAX_QUERY_TERMS]
 
 
-def search(exemplars: QuerySet[Exemplar], query: str) -> list[Exemplar]:
-    """``exemplars`` (already scoped and filtered) matching ``query``, best first."""
+def search(exemplars: QuerySet[Exemplar], query: str) -> QuerySet[Exemplar] | list[Exemplar]:
+    """``exemplars`` (already scoped and filtered) matching ``query``, best first.
+
+    Without words to rank by, the answer stays a queryset in its own order, so a paginator counts and
+    slices it in the database instead of loading every published exemplar; ranked answers (at most 500)
+    come back as a list in rank order."""
     query = (query or "").strip()
     if not query:
-        return list(exemplars)
+        return exemplars
     words = query_terms(query)
     if not words:
         text = query[:40]
-        return list(
-            exemplars.filter(
-                Q(title__icontains=text) | Q(problem__icontains=text) | Q(actions__icontains=text)
-            )
+        return exemplars.filter(
+            Q(title__icontains=text) | Q(problem__icontains=text) | Q(actions__icontains=text)
         )
     ranked = list(
         ExemplarTerm.objects.filter(term__in=words, exemplar__in=exemplars.values("pk"))

@@ -80,8 +80,9 @@ def filtered(qs: QuerySet[Exemplar], filters: Filters) -> QuerySet[Exemplar]:
     return qs
 
 
-def library_search(filters: Filters) -> list[Exemplar]:
-    """The public library: published exemplars under the filters, best match first when there is a query."""
+def library_search(filters: Filters) -> QuerySet[Exemplar] | list[Exemplar]:
+    """The public library: published exemplars under the filters, best match first when there is a query
+    (a queryset, newest first, when the query has no words: page it, don't ``list()`` it)."""
     return _search.search(filtered(published(), filters), filters.query)
 
 

@@ -109,7 +109,7 @@ def library_page(request: HttpRequest) -> HttpResponse:
     keep.pop("page", None)
     context = {
         "page": page,
-        "total": len(found),
+        "total": page.paginator.count,
         "query": query,
         "region": region,
         "region_code": region.code if region else "",
