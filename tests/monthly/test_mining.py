@@ -150,3 +150,18 @@ def test_before_and_after_a_problem_taken_on(planted):
     problem.goal_percent = 90
     assert sel.before_after(problem, series, 3).goal_met is False
     assert MonthlyProblem.objects.count() == 1
+
+
+def test_a_change_from_nothing_is_no_percentage_on_the_page_but_still_rising_in_the_score():
+    """27 reports after none is not "2700 %": the page says it is new; the score counts capped growth."""
+    months = list(range(6))  # recurrence reads only how many
+    c = sel.Candidate(
+        category=None, area=None, months=months, counts=[], volume=27, months_present=3, last3=27
+    )
+    c.growth = sel._growth(c.last3, c.prev3)
+    c.year_ago3, c.growth_yoy = 0, sel._growth(c.last3, 0)
+    assert c.growth_percent is None and c.growth_yoy_percent is None
+    flat = sel.Candidate(category=None, area=None, months=months, counts=[], volume=27, months_present=3)
+    assert sel.score_of(c) == 3 * sel.score_of(flat)  # growth capped at 2: (1 + 2) times
+    c.prev3, c.growth = 9, sel._growth(27, 9)
+    assert c.growth_percent == 200.0

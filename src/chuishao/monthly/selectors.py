@@ -126,13 +126,14 @@ class Candidate:
     def recurrence(self) -> float:
         return self.months_present / len(self.months) if self.months else 0.0
 
+    # The change in per cent for the page; none from nothing (the score still counts it as growth, capped).
     @property
     def growth_percent(self) -> float | None:
-        return None if self.growth is None else round(100 * self.growth, 1)
+        return None if self.growth is None or not self.prev3 else round(100 * self.growth, 1)
 
     @property
     def growth_yoy_percent(self) -> float | None:
-        return None if self.growth_yoy is None else round(100 * self.growth_yoy, 1)
+        return None if self.growth_yoy is None or not self.year_ago3 else round(100 * self.growth_yoy, 1)
 
 
 def _growth(now: int, before: int) -> float | None:
