@@ -262,6 +262,23 @@ def test_notice_objections_answers_and_the_public_final_list(city):
         )
         c.post(url + f"objections/{second.pk}/answer/", {"answer": "dismissed", "text": "经核实无问题"})
         c.post(url + "steps/announce/")
+        campaign.refresh_from_db()
+        assert campaign.status == Phase.NOTICE  # 王芳 joined today: a whole notice of her own first
+    wang = people["王芳"]
+    with clock.frozen(at("2026-04-05")):
+        page = client_for(city, "resident").get(url).content.decode()
+        assert f'data-candidate="{wang.pk}" data-notice-until="2026-04-05"' in page
+        assert "own-notice" in ids_in(page) and "objection-form" in ids_in(page)
+        options = re.findall(
+            r'<option value="(\d+)"', page.split('id="obj_candidate"')[1].split("</select>")[0]
+        )
+        assert options == [str(wang.pk)]  # the others' notice is over
+        client_for(city, "city").post(url + "steps/announce/")
+        campaign.refresh_from_db()
+        assert campaign.status == Phase.NOTICE
+    with clock.frozen(at("2026-04-06")):
+        assert "objection-form" not in ids_in(client_for(city, "resident").get(url).content.decode())
+        client_for(city, "city").post(url + "steps/announce/")
     campaign.refresh_from_db()
     assert campaign.status == Phase.ANNOUNCED
     final = client_for(city).get(url).content.decode()
@@ -325,3 +342,106 @@ def test_the_list_reads_in_a_fixed_number_of_queries(city):
     opened(city)
     opened(city)
     assert count() == one
+
+
+# ------------------------------------------------------------------------------------------ review fixes
+
+
+def test_a_huge_score_is_a_form_error_not_a_crash(city):
+    campaign, people = recommended(city)
+    c1, c2 = campaign.criteria.all()
+    url = f"/campaigns/{campaign.pk}/review/{people['张明'].pk}/"
+    with clock.frozen(at("2026-03-12")):
+        r = client_for(city, "rev-1").post(url, {f"score_{c1.pk}": "1e30", f"score_{c2.pk}": "5"})
+    assert r.status_code == 400
+    assert not campaign.candidates.get(name="张明").scores.exists()
+
+
+def test_a_huge_exemplar_id_is_refused_with_a_message(city):
+    campaign, _people = in_notice(city)
+    url = f"/campaigns/{campaign.pk}/"
+    r = client_for(city, "city").post(url + "exemplars/", {"exemplar": [str(10**20)]}, follow=True)
+    assert r.status_code == 200 and b"msg error" in r.content
+    assert not campaign.exemplars.exists()
+
+
+def _shortlist_marks(html: str) -> tuple[set[str], bool]:
+    return set(re.findall(r'data-shortlisted="([01])"', html)), "✓" in html
+
+
+def test_the_shortlist_stays_with_the_organisers_until_the_notice(city):
+    campaign, people = closed(city)
+    url = f"/campaigns/{campaign.pk}/"
+    with clock.frozen(at("2026-03-21")):
+        svc.shortlist_confirm(actor=city.people["city"], campaign=campaign)
+        # 李红 (street A's) is on the shortlist; neither her recommender nor a reviewer learns it yet.
+        for who in ("street-a", "rev-1"):
+            html = client_for(city, who).get(url).content.decode()
+            assert f'data-candidate="{people["李红"].pk}"' in html
+            assert _shortlist_marks(html) == (set(), False)
+        assert _shortlist_marks(client_for(city, "city").get(url).content.decode()) == ({"0", "1"}, True)
+    with clock.frozen(at("2026-03-23")):
+        svc.notice_start(actor=city.people["city"], campaign=campaign)
+        # With the notice it is public: the recommender reads it with everyone.
+        html = client_for(city, "street-a").get(url).content.decode()
+        notice = html.split('data-testid="shortlist"')[1].split("</ol>")[0]
+        assert f'data-candidate="{people["李红"].pk}"' in notice
+        assert "1" in _shortlist_marks(client_for(city, "rev-1").get(url).content.decode())[0]
+
+
+def test_a_tie_at_the_cut_off_is_shown_and_needs_a_reason(city):
+    from tests.campaigns.test_services import TIE_SHEET
+
+    campaign, people = recommended(city)
+    from tests.campaigns.story import score_all
+
+    score_all(city, campaign, TIE_SHEET)
+    url = f"/campaigns/{campaign.pk}/"
+    with clock.frozen(at("2026-03-13")):
+        svc.round_close(actor=city.people["city"], campaign=campaign)
+        c = client_for(city, "city")
+        html = c.get(url).content.decode()
+        assert f'data-tied="{people["李红"].pk},{people["王芳"].pk}"' in html
+        ticked = [people["张明"].pk, people["李红"].pk]
+        c.post(url + "steps/shortlist/", {"custom": "1", "candidate": ticked})
+        campaign.refresh_from_db()
+        assert campaign.status == Phase.REVIEWING  # refused without a reason
+        c.post(url + "steps/shortlist/", {"custom": "1", "candidate": ticked, "reason": "李红先推荐"})
+    campaign.refresh_from_db()
+    assert campaign.status == Phase.SHORTLISTED and campaign.shortlist_reason == "李红先推荐"
+
+
+def test_my_campaigns_are_matched_in_the_database_newest_first(city):
+    import datetime as dt
+
+    mine = opened(city)
+    district_b = city.node("110902")
+    others = [
+        Campaign(
+            node=district_b,
+            title=f"别区评选{n}",
+            status=Phase.RECOMMENDING,
+            recommend_until=dt.date(2026, 3, 10),
+            review_until=dt.date(2026, 3, 20),
+            notice_from=dt.date(2026, 3, 23),
+            notice_until=dt.date(2026, 3, 29),
+            announce_on=dt.date(2026, 3, 30),
+            created_by=city.people["city"],
+            created_at=at("2026-03-03"),
+        )
+        for n in range(501)
+    ]
+    Campaign.objects.bulk_create(others)
+    later = opened(city, day="2026-03-02")
+    from chuishao.campaigns import selectors as sel
+
+    # Street A recommends in the city's campaigns, not in district B's: the 501 newer ones there do
+    # not crowd its own out.
+    assert [c.pk for c in sel.campaigns_for(city.people["street-a"])] == [later.pk, mine.pk]
+    html = client_for(city, "street-a").get("/campaigns/").content.decode()
+    listed = re.findall(
+        r'data-campaign="(\d+)"', html.split('data-testid="my-campaigns"')[1].split("</ul>")[0]
+    )
+    assert listed == [str(later.pk), str(mine.pk)]
+    assert sel.campaigns_for(city.people["district-a"]) == []
+    assert len(sel.campaigns_for(city.people["city"])) == 500  # newest first, capped

@@ -428,6 +428,11 @@ def test_an_upheld_objection_removes_and_replaces_and_the_announcement_waits_for
         )
         with pytest.raises(CampaignPhase, match="already answered"):
             svc.objection_answer(actor=city.people["city"], objection=first, answer="dismissed", text="x")
+        # 王芳 joined the list today: she gets a whole notice (six days after the first, like
+        # 2026-03-23 → 03-29) before the announcement.
+        with pytest.raises(CampaignPhase, match="王芳 .* until 2026-04-05"):
+            svc.campaign_announce(actor=city.people["city"], campaign=campaign)
+    with clock.frozen(at("2026-04-06")):
         with pytest.raises(CampaignPhase, match="1 objections"):
             svc.campaign_announce(actor=city.people["city"], campaign=campaign)
         svc.objection_answer(
@@ -440,7 +445,7 @@ def test_an_upheld_objection_removes_and_replaces_and_the_announcement_waits_for
     assert first.replacement == wang
     with clock.frozen(at("2026-03-29", 23)), pytest.raises(CampaignPhase, match="until 2026-03-29"):
         svc.campaign_announce(actor=city.people["city"], campaign=campaign)
-    with clock.frozen(at("2026-03-30")):
+    with clock.frozen(at("2026-04-06")):
         with pytest.raises(CampaignDenied):
             svc.campaign_announce(actor=city.people["district-a"], campaign=campaign)
         svc.campaign_announce(actor=city.people["city"], campaign=campaign)
@@ -511,3 +516,118 @@ def test_nav_is_decided_from_the_grants(city, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert nav_campaigns(user) is True
         assert nav_campaigns(AnonymousUser()) is False
+
+
+# ------------------------------------------------------------------------------------------ review fixes
+
+
+def test_a_huge_score_is_refused_in_words(city):
+    campaign, people = recommended(city)
+    crit = campaign.criteria.first()
+    with clock.frozen(at("2026-03-12")):
+        for raw in ("1e30", "-1e30", "1e999999", "1e-30"):
+            with pytest.raises(CampaignInvalid, match=crit.name):
+                svc.scores_set(
+                    actor=city.people["rev-1"],
+                    campaign=campaign,
+                    candidate=people["张明"],
+                    scores={crit.pk: (raw, "")},
+                )
+    assert not Score.objects.exists()
+
+
+def test_exemplar_ids_out_of_range_are_refused(city):
+    campaign = make_campaign(city)
+    for bad in (10**20, 2**31, 0, -1):
+        with pytest.raises(CampaignInvalid):
+            svc.campaign_link_exemplars(actor=city.people["city"], campaign=campaign, exemplars=[bad])
+    assert not Event.objects.filter(verb="campaigns.exemplars_linked").exists()
+
+
+def test_a_replacement_has_a_whole_notice_of_its_own(city):
+    campaign, people = in_notice(city)
+    wang = people["王芳"]
+    with clock.frozen(at("2026-03-27")):
+        o = svc.objection_lodge(
+            actor=city.people["resident"], campaign=campaign, candidate=people["李红"], text="材料不实"
+        )
+        svc.objection_answer(
+            actor=city.people["city"], objection=o, answer="upheld", text="属实", replace=True
+        )
+    wang.refresh_from_db()
+    assert wang.shortlisted and wang.shortlisted_at is not None
+    assert svc.notice_ends(campaign, wang) == dt.date(2026, 4, 2)  # 03-27 + (03-29 − 03-23)
+    assert svc.notice_ends(campaign, people["张明"]) == dt.date(2026, 3, 29)
+    answered = Event.objects.get(verb="campaigns.objection_answered")
+    assert answered.after["replacement_notice_until"] == "2026-04-02"
+    with clock.frozen(at("2026-04-01")):
+        # Objections to her are taken during her own notice, no longer to the others.
+        with pytest.raises(CampaignPhase, match="2026-03-29"):
+            svc.objection_lodge(
+                actor=city.people["resident2"], campaign=campaign, candidate=people["张明"], text="x"
+            )
+        late = svc.objection_lodge(
+            actor=city.people["resident2"], campaign=campaign, candidate=wang, text="王芳另有问题"
+        )
+        svc.objection_answer(actor=city.people["city"], objection=late, answer="dismissed", text="无问题")
+        with pytest.raises(CampaignPhase, match="王芳 .* until 2026-04-02"):
+            svc.campaign_announce(actor=city.people["city"], campaign=campaign)
+    with clock.frozen(at("2026-04-02", 23)), pytest.raises(CampaignPhase, match="2026-04-02"):
+        svc.campaign_announce(actor=city.people["city"], campaign=campaign)
+    with clock.frozen(at("2026-04-03")):
+        with pytest.raises(CampaignPhase, match="2026-04-02"):
+            svc.objection_lodge(actor=city.people["resident2"], campaign=campaign, candidate=wang, text="x")
+        svc.campaign_announce(actor=city.people["city"], campaign=campaign)
+    campaign.refresh_from_db()
+    assert campaign.status == Phase.ANNOUNCED
+
+
+TIE_SHEET = {
+    # 张 27.5; 李 and 王 both 23.0 at place 2 (places=2).
+    "rev-1": {"张明": (9, 8), "李红": (8, 7), "王芳": (8, 7)},
+    "rev-2": {"张明": (10, 9), "李红": (7, 8), "王芳": (7, 8)},
+}
+
+
+def tied(city):
+    campaign, people = recommended(city)
+    score_all(city, campaign, TIE_SHEET)
+    with clock.frozen(at("2026-03-13")):
+        svc.round_close(actor=city.people["city"], campaign=campaign)
+    campaign.refresh_from_db()
+    return campaign, people
+
+
+def test_a_tie_at_the_cut_off_needs_the_organisers_written_choice(city):
+    campaign, people = tied(city)
+    li, wang = people["李红"], people["王芳"]
+    assert svc.tie_at_cutoff(campaign) == [li.pk, wang.pk]
+    top = svc.top_n(campaign)
+    with clock.frozen(at("2026-03-14")):
+        with pytest.raises(CampaignInvalid, match="2 candidates tie at place 2"):
+            svc.shortlist_confirm(actor=city.people["city"], campaign=campaign)
+        # Even the list the ids would give needs the reason.
+        with pytest.raises(CampaignInvalid, match="tie"):
+            svc.shortlist_confirm(actor=city.people["city"], campaign=campaign, candidates=top)
+        svc.shortlist_confirm(
+            actor=city.people["city"],
+            campaign=campaign,
+            candidates=[people["张明"].pk, wang.pk],
+            reason="王芳服务年限更长",
+        )
+    campaign.refresh_from_db()
+    assert campaign.shortlist_reason == "王芳服务年限更长"
+    assert set(campaign.candidates.filter(shortlisted=True).values_list("name", flat=True)) == {
+        "张明",
+        "王芳",
+    }
+    event = Event.objects.get(verb="campaigns.shortlisted")
+    assert event.reason == "王芳服务年限更长" and event.after["tie"] == [li.pk, wang.pk]
+
+
+def test_without_a_tie_the_default_records_none(city):
+    campaign, _people = closed(city)
+    assert svc.tie_at_cutoff(campaign) == []
+    with clock.frozen(at("2026-03-14")):
+        svc.shortlist_confirm(actor=city.people["city"], campaign=campaign)
+    assert Event.objects.get(verb="campaigns.shortlisted").after["tie"] == []

@@ -103,6 +103,9 @@ class Candidate(models.Model):
     recommended_at = models.DateTimeField()
     # Set when the organiser confirms the shortlist, and by upheld objections and replacements.
     shortlisted = models.BooleanField(default=False)
+    # When the candidate joined the shortlist (confirmed, or as a replacement during the notice): a
+    # replacement gets a whole notice period of its own before the announcement.
+    shortlisted_at = models.DateTimeField(null=True, blank=True)
     removed = models.BooleanField(default=False)
     removed_reason = models.TextField(blank=True)
 

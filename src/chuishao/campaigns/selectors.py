@@ -18,12 +18,16 @@ from chuishao.campaigns.services import (
     compute_results,
     missing_scores,
     recommender_bodies,
+    recommender_chains,
     reviewer_of,
 )
 from chuishao.events.models import Event
 from chuishao.orgs.models import Organisation
+from chuishao.orgs.scopes import grants_of
 
 PUBLIC_PHASES = (Phase.NOTICE, Phase.ANNOUNCED)
+# The kinds of node whose id a campaign's node carries for its ancestors (``Jurisdiction.city`` …).
+ANCESTOR_KINDS = ("city", "district", "street", "community")
 SEALED = "sealed"
 
 
@@ -61,23 +65,40 @@ def campaigns_public() -> QuerySet[Campaign]:
     return Campaign.objects.filter(status__in=PUBLIC_PHASES).select_related("node")
 
 
+MAX_MINE = 500
+
+
 def campaigns_for(actor: Any) -> list[Campaign]:
-    """Campaigns the actor organises, reviews or recommends in (public ones are listed apart)."""
+    """Campaigns the actor organises, reviews or recommends in (public ones are listed apart), newest
+    first; the rights are matched in the database, like ``scopes.organises`` and
+    ``services.recommender_bodies`` decide them for one campaign."""
     if not getattr(actor, "is_authenticated", False):
         return []
-    reviewing = set(Reviewer.objects.filter(person_id=actor.pk).values_list("campaign_id", flat=True))
-    out = []
-    for c in Campaign.objects.select_related("node")[:500]:
-        if (
-            c.pk in reviewing
-            or scopes.organises(actor, c)
-            or (
-                c.status not in (Phase.DRAFT, Phase.CANCELLED, Phase.ANNOUNCED)
-                and recommender_bodies(actor, c)
-            )
-        ):
-            out.append(c)
-    return out
+    rights = Q(pk__in=Reviewer.objects.filter(person_id=actor.pk).values("campaign_id"))
+    for g in grants_of(actor):
+        if g.role in scopes.ORGANISER_ROLES and g.node_id is not None and g.node_kind:
+            # The grant's node is the campaign's node or one of its ancestors.
+            rights |= Q(node_id=g.node_id, node__kind=g.node_kind)
+            if g.node_kind in ANCESTOR_KINDS:
+                rights |= Q(**{f"node__{g.node_kind}_id": g.node_id})
+    # A recommender's unit, street or community lies inside the campaign's node.
+    inside = {
+        node_id
+        for _body, chain in recommender_chains(actor)
+        for node_id in chain.values()
+        if node_id is not None
+    }
+    if inside:
+        rights |= Q(node_id__in=inside) & ~Q(status__in=(Phase.DRAFT, Phase.CANCELLED, Phase.ANNOUNCED))
+    return list(
+        Campaign.objects.filter(rights).select_related("node").order_by("-created_at", "-pk")[:MAX_MINE]
+    )
+
+
+def sees_outcome(access: Access, campaign: Campaign) -> bool:
+    """Who is on the shortlist, and who was removed and why, is the organiser's until the notice
+    makes it public (recommenders and reviewers learn it with everyone)."""
+    return access.organiser or campaign.status in PUBLIC_PHASES
 
 
 def candidates_listed(actor: Any, campaign: Campaign, access: Access) -> list[Candidate]:

@@ -9,7 +9,13 @@ reason from any phase before the announcement. The timetable (all dates in the c
   organiser closes the round (scores sealed until then) and confirms the shortlist;
 - the public notice runs from ``notice_from`` to ``notice_until`` (inclusive): objections are lodged
   only then; every objection must be answered;
+- a candidate who joins the shortlist during the notice (a replacement) gets a notice as long as
+  the campaign's, counted from the day they joined: objections to them are taken until then and the
+  announcement waits for it;
 - the announcement comes after the notice has ended and not before ``announce_on``.
+
+The default shortlist is the top N by total; a different one, or any one when candidates tie on total
+at place N, needs the organiser's written reason (recorded with the shortlist and in its event).
 
 Scoring is blind: a reviewer reads only their own scores, and nobody (the organiser included) reads
 other reviewers' values or totals until the round is closed; ``selectors`` enforces it and the audit
@@ -60,6 +66,7 @@ MAX_PLACES = 100
 MAX_QUOTA = 50
 MAX_SCORE = 1000
 MAX_WEIGHT = Decimal(100)
+MAX_ID = 2**31 - 1
 OPEN_PHASES = (Phase.DRAFT, Phase.RECOMMENDING, Phase.REVIEWING, Phase.SHORTLISTED, Phase.NOTICE)
 
 
@@ -178,6 +185,9 @@ def _published_exemplars(exemplars: Iterable[Any]) -> list[Any]:
     from chuishao.library.models import Exemplar, Status
 
     ids = [e.pk if hasattr(e, "pk") else int(e) for e in exemplars]
+    # An id out of the database's range is no exemplary case (and would overflow the query).
+    if any(not 0 < i <= MAX_ID for i in ids):
+        raise CampaignInvalid(_("Only published exemplary cases can be linked."))
     found = list(Exemplar.objects.filter(pk__in=ids, status=Status.PUBLISHED))
     if len(found) != len(set(ids)):
         raise CampaignInvalid(_("Only published exemplary cases can be linked."))
@@ -338,6 +348,12 @@ def _bodies_of(actor: Any) -> list[tuple[Organisation | Jurisdiction, dict[str, 
     if getattr(actor, "is_authenticated", False):
         actor._campaign_bodies = out
     return out
+
+
+def recommender_chains(actor: Any) -> list[tuple[Organisation | Jurisdiction, dict[str, int | None]]]:
+    """Every unit, street and community the actor recommends for, with the ids of the nodes it lies
+    in (keyed by kind)."""
+    return _bodies_of(actor)
 
 
 def recommender_bodies(actor: Any, campaign: Campaign) -> list[Organisation | Jurisdiction]:
@@ -514,16 +530,20 @@ def _score_value(raw: Any, criterion: Criterion) -> Decimal:
         value = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError) as exc:
         raise CampaignInvalid(_("The score for %(c)s must be a number.") % {"c": criterion.name}) from exc
-    if not value.is_finite() or value != value.quantize(Decimal("0.1")):
-        raise CampaignInvalid(
-            _("The score for %(c)s takes at most one decimal place.") % {"c": criterion.name}
-        )
+    if not value.is_finite():
+        raise CampaignInvalid(_("The score for %(c)s must be a number.") % {"c": criterion.name})
+    # The range first: quantizing a huge value (1e30) overflows the decimal context.
     if not Decimal(0) <= value <= criterion.max_score:
         raise CampaignInvalid(
             _("The score for %(c)s must be between 0 and %(n)s.")
             % {"c": criterion.name, "n": criterion.max_score}
         )
-    return value.quantize(Decimal("0.1"))
+    rounded = value.quantize(Decimal("0.1"))
+    if value != rounded:
+        raise CampaignInvalid(
+            _("The score for %(c)s takes at most one decimal place.") % {"c": criterion.name}
+        )
+    return rounded
 
 
 @transaction.atomic
@@ -684,8 +704,22 @@ def compute_results(campaign: Campaign) -> list[Result]:
     return out
 
 
-def top_n(campaign: Campaign) -> list[int]:
-    return [r.candidate.pk for r in compute_results(campaign) if r.total is not None][: campaign.places]
+def top_n(campaign: Campaign, results: list[Result] | None = None) -> list[int]:
+    results = compute_results(campaign) if results is None else results
+    return [r.candidate.pk for r in results if r.total is not None][: campaign.places]
+
+
+def tie_at_cutoff(campaign: Campaign, results: list[Result] | None = None) -> list[int]:
+    """The candidates sharing the total of the last place on the shortlist with someone just below
+    it (empty without such a tie): the order among them is the organiser's written choice."""
+    results = compute_results(campaign) if results is None else results
+    scored = [r for r in results if r.total is not None]
+    if len(scored) <= campaign.places:
+        return []
+    cut = scored[campaign.places - 1].total
+    if scored[campaign.places].total != cut:
+        return []
+    return [r.candidate.pk for r in scored if r.total == cut]
 
 
 @transaction.atomic
@@ -699,7 +733,15 @@ def shortlist_confirm(
     _require_phase(campaign, Phase.REVIEWING)
     if not campaign.round_closed:
         raise CampaignPhase(_("Close the scoring round first."))
-    default = top_n(campaign)
+    results = compute_results(campaign)
+    default = top_n(campaign, results)
+    tied = tie_at_cutoff(campaign, results)
+    reason = _text(reason, _("reason"), 4000, required=False)
+    if tied and (candidates is None or not reason):
+        raise CampaignInvalid(
+            _("%(n)s candidates tie at place %(place)s: tick the shortlist yourself and write the reason.")
+            % {"n": len(tied), "place": campaign.places}
+        )
     chosen = list(dict.fromkeys(int(c) for c in candidates)) if candidates is not None else default
     if not chosen:
         raise CampaignInvalid(_("The shortlist is empty."))
@@ -708,22 +750,21 @@ def shortlist_confirm(
     valid = set(campaign.candidates.values_list("pk", flat=True))
     if not set(chosen) <= valid:
         raise CampaignInvalid(_("A shortlisted name is not a candidate of this campaign."))
-    reason = _text(reason, _("reason"), 4000, required=False)
     deviates = set(chosen) != set(default)
     if deviates and not reason:
         raise CampaignInvalid(
             _("The shortlist differs from the top %(n)s by score: write the reason.") % {"n": campaign.places}
         )
-    campaign.candidates.update(shortlisted=False)
-    campaign.candidates.filter(pk__in=chosen).update(shortlisted=True)
+    campaign.candidates.update(shortlisted=False, shortlisted_at=None)
+    campaign.candidates.filter(pk__in=chosen).update(shortlisted=True, shortlisted_at=clock.now())
     campaign.status = Phase.SHORTLISTED
-    campaign.shortlist_reason = reason if deviates else ""
+    campaign.shortlist_reason = reason if deviates or tied else ""
     campaign.save(update_fields=["status", "shortlist_reason"])
     _event(
         "campaigns.shortlisted",
         actor=actor,
         campaign=campaign,
-        after={"shortlist": chosen, "top_by_score": default, "deviates": deviates},
+        after={"shortlist": chosen, "top_by_score": default, "deviates": deviates, "tie": tied},
         reason=reason,
     )
     return campaign
@@ -750,6 +791,17 @@ def notice_start(*, actor: Any, campaign: Campaign) -> Campaign:
     return campaign
 
 
+def notice_ends(campaign: Campaign, candidate: Candidate) -> dt.date:
+    """The last day of a candidate's public notice: the campaign's, or — for a candidate who joined
+    the shortlist during the notice (a replacement) — a notice as long counted from the day they
+    joined."""
+    length = campaign.notice_until - campaign.notice_from
+    if candidate.shortlisted_at is None:
+        return campaign.notice_until
+    joined = timezone.localdate(candidate.shortlisted_at)
+    return max(campaign.notice_until, joined + length)
+
+
 @transaction.atomic
 def objection_lodge(*, actor: Any, campaign: Campaign, candidate: Candidate | int, text: str) -> Objection:
     """Anyone signed in objects to a shortlisted candidate during the notice period."""
@@ -757,16 +809,17 @@ def objection_lodge(*, actor: Any, campaign: Campaign, candidate: Candidate | in
         raise CampaignDenied(_("Sign in to lodge an objection."))
     campaign = _locked(campaign)
     _require_phase(campaign, Phase.NOTICE)
-    day = today()
-    if not campaign.notice_from <= day <= campaign.notice_until:
-        raise CampaignPhase(
-            _("Objections are taken from %(a)s to %(b)s.")
-            % {"a": _date(campaign.notice_from), "b": _date(campaign.notice_until)}
-        )
     cand_pk = candidate.pk if isinstance(candidate, Candidate) else candidate
     found = Candidate.objects.filter(pk=cand_pk, campaign=campaign, shortlisted=True).first()
     if found is None:
         raise CampaignNotFound(_("No such name on the public notice."))
+    day = today()
+    ends = notice_ends(campaign, found)
+    if not campaign.notice_from <= day <= ends:
+        raise CampaignPhase(
+            _("Objections are taken from %(a)s to %(b)s.")
+            % {"a": _date(campaign.notice_from), "b": _date(ends)}
+        )
     text = _text(text, _("objection"), 4000)
     objection = Objection.objects.create(candidate=found, lodged_by=actor, text=text, lodged_at=clock.now())
     _event(
@@ -816,7 +869,8 @@ def objection_answer(
             replacement = next_in_line(campaign)
             if replacement is not None:
                 replacement.shortlisted = True
-                replacement.save(update_fields=["shortlisted"])
+                replacement.shortlisted_at = clock.now()
+                replacement.save(update_fields=["shortlisted", "shortlisted_at"])
     objection.answer = answer
     objection.answer_text = text
     objection.answered_at = clock.now()
@@ -832,6 +886,7 @@ def objection_answer(
             "answer": answer,
             "removed": answer == Answer.UPHELD,
             "replacement": replacement.pk if replacement else None,
+            "replacement_notice_until": _date(notice_ends(campaign, replacement)) if replacement else None,
         },
         reason=text,
     )
@@ -850,6 +905,18 @@ def campaign_announce(*, actor: Any, campaign: Campaign) -> Campaign:
         raise CampaignPhase(
             _("The public notice runs until %(day)s; announce after it ends.")
             % {"day": _date(campaign.notice_until)}
+        )
+    # Every name on the list has had a whole notice: a replacement's runs from the day they joined.
+    late = [(notice_ends(campaign, c), c) for c in campaign.candidates.filter(shortlisted=True)]
+    late = [(ends, c) for ends, c in late if day <= ends]
+    if late:
+        ends, cand = max(late, key=lambda pair: (pair[0], pair[1].pk))
+        raise CampaignPhase(
+            _(
+                "%(name)s joined the shortlist during the notice; their public notice runs "
+                "until %(day)s; announce after it ends."
+            )
+            % {"name": cand.name, "day": _date(ends)}
         )
     if day < campaign.announce_on:
         raise CampaignPhase(_("The announcement is set for %(day)s.") % {"day": _date(campaign.announce_on)})

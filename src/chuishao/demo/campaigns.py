@@ -211,7 +211,8 @@ def load_campaigns(*, now: dt.datetime, log: Callable[[str], None] = print, pass
                 candidate=shortlisted[0],
                 text="该同志今年已获区级表彰，是否重复推荐？",
             )
-        with clock.frozen(_at(dt.date(year, 11, 14))):
+        # Answered by the 13th: the replacement is on notice for as long as everyone (until the 19th).
+        with clock.frozen(_at(dt.date(year, 11, 13))):
             svc.objection_answer(
                 actor=organiser,
                 objection=doubt,

@@ -224,12 +224,22 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
 def _page(request: HttpRequest, campaign: Campaign, access: sel.Access, *, rec_form=None, status=200):
     user = request.user
     candidates = sel.candidates_listed(user, campaign, access)
+    today = svc.today()
+    objectable = []
+    if campaign.status == Phase.NOTICE:
+        for c in candidates:
+            if c.shortlisted:
+                c.notice_ends = svc.notice_ends(campaign, c)
+                if campaign.notice_from <= today <= c.notice_ends:
+                    objectable.append(c)
     context: dict[str, Any] = {
         "campaign": campaign,
         "access": access,
         "criteria": list(campaign.criteria.all()),
         "candidates": candidates,
-        "today": svc.today(),
+        "today": today,
+        "objectable": objectable,
+        "outcome": sel.sees_outcome(access, campaign),
         "exemplars": published_exemplars(campaign.exemplars.order_by("pk").values_list("pk", flat=True)),
         "exemplar_template": _exemplar_template(),
         "objections": sel.objections_for(user, campaign),
@@ -245,8 +255,11 @@ def _page(request: HttpRequest, campaign: Campaign, access: sel.Access, *, rec_f
             context["missing"] = sel.still_missing(user, campaign)
         context["exemplar_choices"] = _exemplar_choices(campaign)
     if campaign.round_closed and (access.organiser or access.reviewer is not None):
-        context["results"] = sel.results(user, campaign)
-        context["top"] = svc.top_n(campaign) if campaign.status == Phase.REVIEWING else []
+        results = sel.results(user, campaign)
+        context["results"] = results
+        if campaign.status == Phase.REVIEWING:
+            context["top"] = svc.top_n(campaign, results)
+            context["tie"] = svc.tie_at_cutoff(campaign, results)
     return render(request, "web/campaigns/campaign.html", context, status=status)
 
 
