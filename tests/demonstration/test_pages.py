@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from chuishao import clock
 from chuishao.demonstration import services as svc
@@ -146,3 +148,57 @@ def test_the_header_link_is_for_staff_from_community_up_and_leaders(city):
         assert nav_demonstration(city.people[who]), who
     for who in ("grid-a", "um-a", "resident"):
         assert not nav_demonstration(city.people[who]), who
+
+
+@pytest.mark.parametrize("year", [0, 1999, 2027, 99999, 10**15])
+def test_a_review_url_with_a_year_out_of_range_is_404(city, programme, named, year):
+    client = client_for("city")
+    with clock.frozen(JANUARY):
+        assert client.get(f"/demonstration/{programme.pk}/review/{year}/").status_code == 404
+        assert client.get(f"/demonstration/{programme.pk}/review/2026/").status_code == 200
+        assert client.get(f"/demonstration/{programme.pk}/review/2000/").status_code == 200
+
+
+@pytest.mark.parametrize("year", ["0", "1999", "2027", "99999", str(10**15), "abc"])
+def test_running_a_review_for_a_year_out_of_range_is_refused_on_the_page(city, programme, named, year):
+    client = client_for("city")
+    with clock.frozen(JANUARY):
+        response = client.post(f"/demonstration/{programme.pk}/review/", {"year": year}, follow=True)
+    assert response.redirect_chain == [(f"/demonstration/{programme.pk}/", 302)]
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert not Review.objects.exists()
+
+
+def _decide(city, review):
+    svc.review_decide(actor=city.people["city"], review=review, outcome=review.proposed)
+
+
+def test_the_review_and_unit_pages_read_the_deciders_in_the_same_queries_however_many_reviews(
+    city, programme, named
+):
+    a1, b1 = named
+    client = client_for("city")
+
+    def queries(url, decided):
+        with CaptureQueriesContext(connection) as seen:
+            page = client.get(url)
+        assert page.status_code == 200
+        assert page.content.decode().count(decided) >= 1
+        return len(seen.captured_queries)
+
+    review_url = f"/demonstration/{programme.pk}/review/2025/"
+    unit_url = f"/demonstration/{programme.pk}/units/{a1.pk}/"
+    with clock.frozen(JANUARY):
+        reviews = {
+            r.unit_id: r for r in svc.review_run(actor=city.people["city"], programme=programme, year=2025)
+        }
+        _decide(city, reviews[a1.pk])
+        one_review = queries(review_url, 'data-testid="decision"')
+        one_year = queries(unit_url, 'data-testid="outcome"')
+        _decide(city, reviews[b1.pk])
+        assert queries(review_url, 'data-testid="decision"') == one_review
+        _decide(city, svc.review_run(actor=city.people["city"], programme=programme, year=2026)[0])
+        assert queries(unit_url, 'data-testid="outcome"') == one_year
+        page = client.get(unit_url).content.decode()
+        assert page.count('data-testid="outcome"') == 2
+        assert client.get(review_url).content.decode().count('data-testid="decision"') == 2

@@ -336,6 +336,17 @@ def test_a_future_year_is_refused(city, programme, units):
         svc.review_run(actor=city.people["city"], programme=programme, year=2027)
 
 
+@pytest.mark.parametrize("year", [0, 1999, 99999, 10**15])
+def test_a_year_out_of_range_is_refused_clearly_not_a_crash(city, programme, units, year):
+    with clock.frozen(JANUARY):
+        with pytest.raises(DemonstrationInvalid, match="2000"):
+            svc.review_run(actor=city.people["city"], programme=programme, year=year)
+        with pytest.raises(DemonstrationInvalid, match="2000"):
+            svc.reviewable_units(programme, year)
+        assert not svc.year_in_range(year) and svc.year_in_range(2000) and svc.year_in_range(2026)
+    assert not Review.objects.exists()
+
+
 def test_units_named_after_the_year_are_not_in_its_review(city, programme, units):
     svc.quota_set(actor=city.people["city"], programme=programme, region=city.node("110902001"), quota=2)
     with clock.frozen(at(2026, 2, 1, 9)):

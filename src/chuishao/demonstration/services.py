@@ -438,8 +438,24 @@ def evidence_of(unit: Unit, year: int) -> dict[str, Any]:
     return judge(unit.node, year, unit.targets(), goals=unit.goals, previous=previous or "")
 
 
+FIRST_YEAR = 2000
+
+
+def year_in_range(year: Any) -> bool:
+    """A year that may be reviewed: from 2000 up to this year (pages answer 404 for any other)."""
+    return isinstance(year, int) and not isinstance(year, bool) and FIRST_YEAR <= year <= today().year
+
+
+def _require_year(year: Any) -> None:
+    if not year_in_range(year):
+        raise DemonstrationInvalid(
+            _("Review a year from 2000 up to this year (%(year)s).") % {"year": today().year}
+        )
+
+
 def reviewable_units(programme: Programme, year: int) -> list[Unit]:
-    """Active units named before the year ended."""
+    """Active units named before the year ended; ``DemonstrationInvalid`` for a year out of range."""
+    _require_year(year)
     return list(
         Unit.objects.filter(programme=programme, active=True, named_at__date__lte=dt.date(year, 12, 31))
         .select_related("node", "region", "programme")
@@ -452,10 +468,7 @@ def review_run(*, actor: Any, programme: Programme | int, year: int) -> list[Rev
     with transaction.atomic():
         programme = _programme(programme, lock=True)
         _require_run(actor, programme)
-        if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= today().year:
-            raise DemonstrationInvalid(
-                _("Review a year from 2000 up to this year (%(year)s).") % {"year": today().year}
-            )
+        _require_year(year)
         if year < programme.created_at.year - 1:
             raise DemonstrationInvalid(_("The programme did not exist in %(year)s.") % {"year": year})
         out = []

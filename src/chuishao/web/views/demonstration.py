@@ -265,7 +265,7 @@ def unit_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     )
     if unit is None or not (may_run(request.user, programme) or may_read_unit(request.user, unit)):
         raise Http404
-    reviews = list(unit.reviews.select_related("decided_by").order_by("-year"))
+    reviews = list(unit.reviews.select_related("decided_by__profile").order_by("-year"))
     for review in reviews:
         review.rows = _indicator_rows(review)
         review.because_label = BECAUSE.get(review.evidence.get("because", ""), "")
@@ -286,11 +286,11 @@ def unit_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 def review_page(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     programme = _programme(request, pk)
     runs = may_run(request.user, programme)
-    if not runs:
+    if not runs or not svc.year_in_range(year):
         raise Http404
     reviews = list(
         Review.objects.filter(unit__programme=programme, year=year)
-        .select_related("unit", "unit__node", "unit__region", "decided_by")
+        .select_related("unit", "unit__node", "unit__region", "decided_by__profile")
         .order_by("unit__region__code", "unit__node__code")
     )
     for review in reviews:
