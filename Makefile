@@ -39,8 +39,11 @@ serve: migrate
 	$(BIN)/chuishao serve --port $(PORT)
 
 # pytest's own exit codes pass through: 5 (no tests collected) fails the target like any failure.
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist), one per core of the 2-core CI machine;
+# each has its own test database. PYTEST_WORKERS=0 runs it in this process.
+PYTEST_WORKERS ?= 2
 test: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

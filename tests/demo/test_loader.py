@@ -10,6 +10,8 @@ from django.core.management import call_command
 from django.db import models
 
 from chuishao.cases.models import Case, Status, Whistle
+from chuishao.demo.activities import ACTIVITIES_LOGINS
+from chuishao.demo.campaigns import CAMPAIGN_LOGINS
 from chuishao.demo.city import DEMO_LOGINS
 from chuishao.demo.engagement import ENGAGEMENT_LOGINS
 from chuishao.demo.loader import DEMO_PASSWORD, demo_is_loaded, load_demo
@@ -38,7 +40,9 @@ def test_demo_loads_through_the_services(capsys):
     assert all(e.created_at <= dt.datetime.now(dt.UTC) for e in Event.objects.all())
     report = audit_verify()
     assert report.ok, report.problems[:3]
-    for username, _zh, _en in DEMO_LOGINS + ENGAGEMENT_LOGINS + REDPROPERTY_LOGINS:
+    for username, _zh, _en in (
+        DEMO_LOGINS + ENGAGEMENT_LOGINS + REDPROPERTY_LOGINS + ACTIVITIES_LOGINS + CAMPAIGN_LOGINS
+    ):
         assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
 
     # Dual reporting: registered units and members, a season of confirmed service, work still to do.
@@ -74,9 +78,30 @@ def test_demo_loads_through_the_services(capsys):
     panjin = coverage_summary(Jurisdiction.objects.get(code=DEMO_BORDER_STREET_WEST))
     assert panjin.grids.total and panjin.grids.covered == panjin.grids.total
 
+    # Party-building work: the library's write-ups in each state, held activities with attendance and the
+    # lecture's audience figures, last year's selection announced and this year's in review, the
+    # demonstration programme's review decided by its own rule, and the problem of a month with its tasks.
+    from chuishao.activities.models import Activity, AudienceFigure, Participation
+    from chuishao.campaigns.models import Campaign
+    from chuishao.demonstration.models import Review
+    from chuishao.library.models import Exemplar
+    from chuishao.monthly.models import MonthlyProblem
+
+    states = list(Exemplar.objects.values_list("status", flat=True))
+    assert states.count("published") >= 6 and "submitted" in states and "returned" in states
+    assert Activity.objects.filter(status="held").count() >= 10
+    assert Participation.objects.filter(presence="attended").count() >= 100
+    assert AudienceFigure.objects.filter(count=2_352_000, measure="online").exists()
+    assert set(Campaign.objects.values_list("status", flat=True)) == {"announced", "reviewing"}
+    reviews = list(Review.objects.all())
+    assert reviews and all(r.outcome == r.proposed and r.evidence for r in reviews)
+    problem = MonthlyProblem.objects.get()
+    assert problem.tasks.exists() and not problem.tasks.filter(done_at=None).exists()
+
     call_command("demo")
     out = capsys.readouterr().out
     assert "already loaded" in out
+    assert "campaign-reviewer-1" in out and out.count("city-centre ") == 1
     assert Case.objects.count() == result["cases"] + 3
 
 
