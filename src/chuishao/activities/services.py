@@ -53,6 +53,7 @@ from chuishao.orgs.scopes import grants_of
 from chuishao.party.coverage import COVERAGE_ROLES, under_q
 from chuishao.party.members import MANAGER_ROLES, manages
 from chuishao.party.models import PartyMember, PartyRole
+from chuishao.validation import clean_text
 
 ORGANISER_KINDS = (OrgKind.PARTY_ORG, OrgKind.COMMUNITY_COMMITTEE)
 LEADING_ROLES = (PartyRole.SECRETARY, PartyRole.DEPUTY_SECRETARY, PartyRole.COMMITTEE_MEMBER)
@@ -77,12 +78,7 @@ def _now() -> dt.datetime:
 
 
 def _text(value: Any, what: str, limit: int, *, required: bool = True) -> str:
-    value = str(value or "").strip()
-    if required and not value:
-        raise ActivityInvalid(_("Write the %(what)s.") % {"what": what})
-    if len(value) > limit:
-        raise ActivityInvalid(_("The %(what)s is longer than %(n)s characters.") % {"what": what, "n": limit})
-    return value
+    return clean_text(value, what, limit, error=ActivityInvalid, required=required)
 
 
 def _event(verb: str, *, actor: Any, activity: Activity, after: dict | None = None, reason: str = "") -> None:

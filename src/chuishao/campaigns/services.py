@@ -58,6 +58,7 @@ from chuishao.cases.media import check_media
 from chuishao.events.services import event_append
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Organisation, OrgKind
+from chuishao.validation import clean_text
 
 MAX_TITLE = 200
 MAX_TEXT = 8000
@@ -86,12 +87,7 @@ def today() -> dt.date:
 
 
 def _text(value: Any, what: str, limit: int, *, required: bool = True) -> str:
-    value = str(value or "").strip()
-    if required and not value:
-        raise CampaignInvalid(_("Write the %(what)s.") % {"what": what})
-    if len(value) > limit:
-        raise CampaignInvalid(_("The %(what)s is longer than %(n)s characters.") % {"what": what, "n": limit})
-    return value
+    return clean_text(value, what, limit, error=CampaignInvalid, required=required)
 
 
 def _event(verb: str, *, actor: Any, campaign: Campaign, after: dict | None = None, reason: str = "") -> None:

@@ -43,6 +43,7 @@ from chuishao.demonstration.scopes import OWNER_ROLES, may_run, reader_node_ids
 from chuishao.events.services import event_append
 from chuishao.geo.models import Jurisdiction, Kind
 from chuishao.orgs.scopes import holds_role_over
+from chuishao.validation import clean_text
 
 DEPTH = {Kind.CITY: 0, Kind.DISTRICT: 1, Kind.STREET: 2, Kind.COMMUNITY: 3}
 MAX_QUOTA = 100
@@ -59,14 +60,7 @@ BECAUSE_MISSED_AFTER_WARNING = "missed_after_warning"
 
 
 def _text(value: Any, what: str, limit: int = MAX_TEXT, *, required: bool = True) -> str:
-    value = str(value or "").strip()
-    if required and not value:
-        raise DemonstrationInvalid(_("Write the %(what)s.") % {"what": what})
-    if len(value) > limit:
-        raise DemonstrationInvalid(
-            _("The %(what)s is longer than %(n)s characters.") % {"what": what, "n": limit}
-        )
-    return value
+    return clean_text(value, what, limit, error=DemonstrationInvalid, required=required)
 
 
 def _event(verb: str, *, actor: Any, programme: Programme, after: dict, reason: str = "") -> None:

@@ -58,6 +58,7 @@ from chuishao.engagement.scopes import manages, organises
 from chuishao.events.services import event_append
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Organisation, OrgKind, Role
+from chuishao.validation import clean_text
 
 # How early before a task starts a member may check in, and how late after it ends they may check out.
 CHECK_IN_EARLY = dt.timedelta(hours=1)
@@ -94,14 +95,7 @@ def _require_manager(actor: Any, node: Jurisdiction) -> None:
 
 
 def _text(value: str, what: str, limit: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise EngagementInvalid(_("Write the %(what)s.") % {"what": what})
-    if len(value) > limit:
-        raise EngagementInvalid(
-            _("The %(what)s is longer than %(n)s characters.") % {"what": what, "n": limit}
-        )
-    return value
+    return clean_text(value, what, limit, error=EngagementInvalid)
 
 
 # What "not found" says, by the model looked for.

@@ -42,6 +42,7 @@ from chuishao.gridwork.models import (
 from chuishao.gridwork.scopes import BEAT_ROLES, worker_grid_ids
 from chuishao.orgs.models import Membership, Organisation, OrgKind, Role
 from chuishao.orgs.scopes import holds_role_over
+from chuishao.validation import clean_text
 
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,18}[0-9]$")
 # Points one call may send, and points one patrol may hold.
@@ -73,13 +74,8 @@ def _person(actor: Any) -> int:
     return pk
 
 
-def _text(value: str | None, what: str, limit: int, *, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise GridworkInvalid(_("Write the %(what)s.") % {"what": what})
-    if len(value) > limit:
-        raise GridworkInvalid(_("The %(what)s is longer than %(n)s characters.") % {"what": what, "n": limit})
-    return value
+def _text(value: Any, what: str, limit: int, *, required: bool = True) -> str:
+    return clean_text(value, what, limit, error=GridworkInvalid, required=required)
 
 
 def _node(value: Jurisdiction | int | str, kind: str) -> Jurisdiction:

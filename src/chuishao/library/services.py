@@ -49,6 +49,7 @@ from chuishao.library.models import (
 from chuishao.library.scopes import reviews, subtree_q, writes_for
 from chuishao.library.search import index_refresh
 from chuishao.orgs.models import Organisation
+from chuishao.validation import clean_text
 
 MAX_TITLE = 120
 MAX_TEXT = 8000
@@ -77,12 +78,7 @@ class ResultRow:
 
 
 def _text(value: Any, what: str, limit: int, *, required: bool = True) -> str:
-    value = str(value or "").strip()
-    if required and not value:
-        raise LibraryInvalid(_("Write the %(what)s.") % {"what": what})
-    if len(value) > limit:
-        raise LibraryInvalid(_("The %(what)s is longer than %(n)s characters.") % {"what": what, "n": limit})
-    return value
+    return clean_text(value, what, limit, error=LibraryInvalid, required=required)
 
 
 def normalise_tag(name: str) -> str:

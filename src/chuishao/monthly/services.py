@@ -30,6 +30,7 @@ from chuishao.monthly.models import MonthlyProblem, ProblemTask
 from chuishao.monthly.scopes import mines_over, staff_org_ids
 from chuishao.monthly.selectors import add_months, current_month, month_start
 from chuishao.orgs.models import Organisation, OrgKind
+from chuishao.validation import clean_text
 
 MAX_TITLE = 120
 MAX_TEXT = 4000
@@ -49,12 +50,7 @@ AREA_KINDS = ("city", "district", "street")
 
 
 def _text(value: Any, what: str, limit: int, *, required: bool = True) -> str:
-    value = str(value or "").strip()
-    if required and not value:
-        raise MonthlyInvalid(_("Write the %(what)s.") % {"what": what})
-    if len(value) > limit:
-        raise MonthlyInvalid(_("The %(what)s is longer than %(n)s characters.") % {"what": what, "n": limit})
-    return value
+    return clean_text(value, what, limit, error=MonthlyInvalid, required=required)
 
 
 def _event(verb: str, *, actor: Any, problem: MonthlyProblem, after: dict, reason: str = "") -> None:

@@ -44,6 +44,7 @@ from chuishao.orgs.scopes import grants_of, holds_role_over
 from chuishao.orgs.services import membership_grant, membership_revoke
 from chuishao.party.errors import PartyConflict, PartyDenied, PartyInvalid, PartyNotFound
 from chuishao.party.models import BoardBody, BoardSeat, JointMeeting, MeetingDecision
+from chuishao.validation import clean_text
 
 # Set up boards and seats (and act in meetings): the complex's community staff and every level above.
 MANAGER_ROLES = frozenset(
@@ -97,12 +98,7 @@ def _today() -> dt.date:
 
 
 def _text(value: Any, what: str, limit: int, *, required: bool = True) -> str:
-    value = str(value or "").strip()
-    if required and not value:
-        raise PartyInvalid(_("Write the %(what)s.") % {"what": what})
-    if len(value) > limit:
-        raise PartyInvalid(_("The %(what)s is longer than %(n)s characters.") % {"what": what, "n": limit})
-    return value
+    return clean_text(value, what, limit, error=PartyInvalid, required=required)
 
 
 def _event(verb: str, *, actor: Any, complex_: Complex, after: dict, reason: str = "") -> None:

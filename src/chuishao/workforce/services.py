@@ -18,6 +18,7 @@ from chuishao.events.services import event_append
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Organisation
 from chuishao.orgs.scopes import holds_role_over
+from chuishao.validation import clean_text
 from chuishao.workforce.errors import WorkforceConflict, WorkforceDenied, WorkforceInvalid, WorkforceNotFound
 from chuishao.workforce.models import (
     Admission,
@@ -71,14 +72,7 @@ def _person(actor: Any) -> int:
 
 
 def _text(value: Any, what: str, limit: int, *, required: bool = True) -> str:
-    value = str(value or "").strip()
-    if required and not value:
-        raise WorkforceInvalid(_("Write the %(what)s.") % {"what": what})
-    if len(value) > limit:
-        raise WorkforceInvalid(
-            _("The %(what)s is longer than %(n)s characters.") % {"what": what, "n": limit}
-        )
-    return value
+    return clean_text(value, what, limit, error=WorkforceInvalid, required=required)
 
 
 def _date(value: Any, what: str) -> dt.date:
