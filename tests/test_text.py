@@ -28,3 +28,10 @@ def test_terms_without_search_parts_and_empty_text():
     assert "消防" not in terms("占用消防通道", for_search=False)
     assert terms("") == []
     assert distinct_terms(["垃圾桶满溢", "垃圾桶满了"]) >= {"垃圾桶", "垃圾"}
+
+
+def test_the_words_of_a_catch_all_category_are_fillers():
+    """ "其他：不属于以上各项的…" names no problem; themes must not be built on its words."""
+    words = terms("其他：不属于以上各项的其他市容环境问题")
+    assert not {"其他", "以上", "各项", "属于", "不属于"} & set(words)
+    assert "市容" in words

@@ -18,7 +18,7 @@ _STOPWORDS_TEXT = """
     没有 不 没 又 还 再 才 从 到 向 给 让 由 为 因为 所以 但是 而且 或者 以及 如果 已经 现在 今天 昨天
     多日 一直 非常 比较 可以 希望 要求 反映 市民 居民 来电 诉求 问题 情况 相关 部门 处理 解决 附近 这里
     那里 有人 其中 进行 目前 经常 每天 还是 就是 什么 怎么 为什么 能否 是否 the a an of and or to in on
-    at is are be for with by
+    以上 以下 其他 其它 各项 属于 不属于 有关 等等 一般 at is are be for with by
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 _WORDY = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
