@@ -15,6 +15,9 @@ It prints requests per second, p50/p90/p99 latency, errors, and the ratio to the
 ``--profile N`` also runs N reports in-process under cProfile and prints where the time goes.
 
     DATABASE_URL=postgres://… .venv/bin/python bench/intake.py [--seconds 20] [--clients 6]
+
+``--quick`` (CI): 3 s of load from 2 connections on 1 worker × 2 threads, 1 s of raw inserts;
+``--json PATH`` appends the result row for ``bench/run.py``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chuishao.settings")
+sys.path.insert(0, str(ROOT / "bench"))
+from _common import add_common_arguments, judged, row, write_json  # noqa: E402
+
 # No per-key rate limit: the benchmark (server and --profile) posts far more than 600 reports a minute.
 os.environ["CHUISHAO_INTAKE_RATE_PER_KEY"] = "0"
 
@@ -391,7 +397,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
     parser.add_argument("--raw-seconds", type=float, default=5.0)
     parser.add_argument("--profile", type=int, default=0, help="also profile N in-process reports")
+    add_common_arguments(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.warmup, args.raw_seconds = 3.0, 0.5, 1.0
+        args.clients, args.workers, args.threads = 2, 1, 2
 
     backend = _database()
     t0 = time.perf_counter()
@@ -433,6 +443,36 @@ def main() -> None:
         print(f"| intake / raw (1 connection) | {rate / raw_one:.1%} (target ≥ 25 %) |")
         print(f"| intake / raw ({args.clients} connections) | {rate / raw_many:.1%} |")
     print(f"| p99 target < 50 ms | {'met' if p99 < 50 else 'missed'} |")
+    ratio = rate / raw_one if raw_one else None
+    of_raw = f" ({ratio:.1%} of raw)" if ratio is not None else ""
+    write_json(
+        args.json,
+        [
+            row(
+                f"intake over HTTP (gunicorn, {backend}), {args.clients} connections",
+                f"{rate:,.0f} req/s, p99 {p99:.0f} ms{of_raw}",
+                baseline=f"raw psycopg single-row INSERT {raw_one:,.0f} tx/s (1 connection)"
+                if raw_one
+                else "none on SQLite",
+                target="≥ 25 % of raw, p99 < 50 ms",
+                met=judged(args.quick, (ratio is None or ratio >= 0.25) and p99 < 50 and not errors),
+                rate=rate,
+                p50_ms=p50,
+                p90_ms=p90,
+                p99_ms=p99,
+                raw_one=raw_one,
+                raw_many=raw_many,
+                ratio=ratio,
+                errors=errors,
+                requests=len(latencies),
+                clients=args.clients,
+                workers=args.workers,
+                threads=args.threads,
+                seconds=args.seconds,
+                backend=backend,
+            )
+        ],
+    )
     if args.profile:
         _profile(key, args.profile)
     sys.exit(1 if errors else 0)

@@ -9,7 +9,10 @@ The batch is timed twice: ``route_many`` alone (the full computation — contain
 and nearby set of every point — answered as a columnar ``RouteBatch``), and ``list(route_many(...))``
 (the same plus a Python ``Route`` tuple built for every point).
 
-    .venv/bin/python bench/routing.py [--grids 100000] [--points 100000] [--repeat 3]
+    .venv/bin/python bench/routing.py [--grids 100000] [--points 100000] [--repeat 3] [--json PATH] [--quick]
+
+``--quick`` (CI): 5,000 grids, 5,000 points, one repetition; ``--json PATH`` appends the result rows
+for ``bench/run.py``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chuishao.settings")
 
 from chuishao.geo.projection import Projection  # noqa: E402
 from chuishao.geo.routing import GridRow, RoutingIndex  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import add_common_arguments, judged, row, write_json  # noqa: E402
 
 LNG0, LAT0 = 116.30, 39.90
 CELL_LNG, CELL_LAT = 0.00117, 0.0009  # about 100 m × 100 m
@@ -95,7 +101,10 @@ def main() -> None:
     parser.add_argument("--grids", type=int, default=100_000)
     parser.add_argument("--points", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    add_common_arguments(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.grids, args.points, args.repeat = 5_000, 5_000, 1
 
     print(
         f"machine: nproc={os.cpu_count()} python={platform.python_version()} shapely={shapely.__version__} "
@@ -173,6 +182,38 @@ def main() -> None:
     print(f"{'ratio batch list(Routes) / bare batch':<44}{rows_out[2][1] / rows_out[4][1]:>14.2f}")
     print(f"{'ratio single / bare single':<44}{rows_out[0][1] / rows_out[3][1]:>14.2f}")
     print(f"single vs batch disagreements in {len(sample)} samples: {disagree}")
+
+    single, batch, batch_list, bare_single, bare_batch = (value for _, value in rows_out)
+    common = {"grids": len(rows), "points": args.points, "single_points": single_n, "repeat": args.repeat}
+    write_json(
+        args.json,
+        [
+            row(
+                f"routing, batch (route_many, columnar) at {len(rows):,} grids",
+                f"{batch:,.0f} points/s ({batch / bare_batch:.2f}× bare)",
+                baseline=f"bare STRtree.query batch {bare_batch:,.0f} points/s",
+                target="≥ 0.50× bare",
+                met=judged(args.quick, batch / bare_batch >= 0.5 and not disagree),
+                rate=batch,
+                bare_rate=bare_batch,
+                ratio=batch / bare_batch,
+                list_rate=batch_list,
+                disagreements=int(disagree),
+                **common,
+            ),
+            row(
+                f"routing, single (route) at {len(rows):,} grids",
+                f"{single:,.0f} points/s ({single / bare_single:.2f}× bare)",
+                baseline=f"bare STRtree.query, one point at a time {bare_single:,.0f} points/s",
+                target="≥ 0.50× bare",
+                met=judged(args.quick, single / bare_single >= 0.5 and not disagree),
+                rate=single,
+                bare_rate=bare_single,
+                ratio=single / bare_single,
+                **common,
+            ),
+        ],
+    )
 
 
 if __name__ == "__main__":
