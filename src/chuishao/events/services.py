@@ -182,10 +182,29 @@ def stored_hash(event: Event) -> str:
     )
 
 
+def _checkpoints_locked() -> None:
+    """Let one checkpoint be written at a time, until this transaction ends.
+
+    Several workers run the checkpoint job at once. Locking the newest checkpoint row is not enough:
+    there is none before the first one, and a second writer that waited for that row still reads it
+    as the newest (PostgreSQL re-reads only the locked row, not rows committed meanwhile), so both
+    would seal the same range. ``EXCLUSIVE`` conflicts with itself and with writes, not with reads:
+    ``audit verify`` and the event writers go on. SQLite needs nothing: every transaction takes the
+    database's single write lock when it begins (``transaction_mode=IMMEDIATE``).
+    """
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Checkpoint._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+
+
 @transaction.atomic
 def checkpoint_create(*, settle: dt.timedelta = CHECKPOINT_SETTLE) -> Checkpoint | None:
     """Seal every event written since the last checkpoint and older than ``settle``."""
-    last = Checkpoint.objects.select_for_update().order_by("-id").first()
+    _checkpoints_locked()
+    # Read after the lock: a checkpoint committed while this one waited is the newest now.
+    last = Checkpoint.objects.order_by("-id").first()
     start = (last.last_event_id + 1) if last else 1
     cutoff = clock.now() - settle
     pairs = list(
