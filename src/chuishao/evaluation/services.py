@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from chuishao import clock
 from chuishao.cases.models import Case, Whistle, WhistleSummons
@@ -49,6 +49,8 @@ class RefreshResult:
     written: int = 0
     deleted: int = 0
     position: int = 0
+    # Another refresh held the cursor: this one did nothing.
+    busy: bool = False
 
 
 def _case_keys(case_ids: Iterable[int], extra_orgs: dict[int, set[int]]) -> set[FullKey]:
@@ -178,11 +180,13 @@ def rollup_recompute(keys: set[FullKey]) -> tuple[int, int]:
 def rollup_refresh(*, batch: int = 5000, settle: dt.timedelta = SETTLE) -> RefreshResult:
     """Read the events since the cursor and recompute the rows they touch; returns what it did."""
     result = RefreshResult()
+    RollupCursor.objects.get_or_create(name=CURSOR, defaults={"updated_at": clock.now()})
     with transaction.atomic():
         now = clock.now()
-        cursor, _ = RollupCursor.objects.select_for_update().get_or_create(
-            name=CURSOR, defaults={"updated_at": now}
-        )
+        cursor = _cursor_claim()
+        if cursor is None:
+            result.busy = True
+            return result
         events = list(
             Event.objects.filter(id__gt=cursor.position)
             .order_by("id")
@@ -201,6 +205,20 @@ def rollup_refresh(*, batch: int = 5000, settle: dt.timedelta = SETTLE) -> Refre
         _settle(cursor, marks, now, settle, read_up_to)
         result.position = cursor.position
     return result
+
+
+def _cursor_claim() -> RollupCursor | None:
+    """The cursor, locked for this transaction; ``None`` while another refresh holds it.
+
+    Every worker's scheduler enqueues the refresh each minute, so with several workers the copies
+    would queue on the cursor and each recompute the same recent rows after the other. The one that
+    holds the cursor reads every event committed before it started; what commits later is the next
+    run's. SQLite has one writer at a time anyway (its lock is taken when the transaction begins).
+    """
+    rows = RollupCursor.objects.filter(name=CURSOR)
+    if connection.features.has_select_for_update_skip_locked:
+        rows = rows.select_for_update(skip_locked=True)
+    return rows.first()
 
 
 def _settle(
