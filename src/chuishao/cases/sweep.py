@@ -205,7 +205,8 @@ def _nodes_for(cases: list[Case]) -> dict[int, Jurisdiction]:
 def _sweep_summonses(now: dt.datetime, batch: int, result: SweepResult) -> int:
     with transaction.atomic():
         rows = _claim(WhistleSummons.objects.select_related("whistle").filter(sweep_at__lte=now), batch)
-        for summons in rows:
+        # Events lock their whistle's chain head: two sweeps taking heads in one order cannot deadlock.
+        for summons in sorted(rows, key=lambda s: (s.whistle_id, s.pk)):
             result.examined += 1
             _sweep_summons(summons, now, result)
             summons.save(update_fields=["sweep_at", "overdue"])
