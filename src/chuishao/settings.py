@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every response, even one a later middleware answers, carries its request id and is timed.
+    "chuishao.ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -112,6 +114,15 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+# A read replica, read only inside ``chuishao.dbrouting.replica_reads`` (dashboards, exports); in tests
+# it mirrors the default database.
+REPLICA_URL = (os.environ.get("CHUISHAO_REPLICA_URL") or os.environ.get("DATABASE_REPLICA_URL") or "").strip()
+if REPLICA_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(REPLICA_URL, conn_max_age=60),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["chuishao.dbrouting.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
@@ -189,12 +200,40 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# Human-readable lines by default; ``CHUISHAO_LOG_FORMAT=json`` writes one JSON object per line
+# (chuishao.ops.logs). ``CHUISHAO_ACCESS_LOG=1`` adds one line per request (route, method, status,
+# time; never the path, query or body): ``serve --production`` turns it on instead of gunicorn's
+# access log, which would write query strings.
+CHUISHAO_LOG_FORMAT = os.environ.get("CHUISHAO_LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "chuishao.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "chuishao.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if CHUISHAO_LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("CHUISHAO_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "chuishao.access": {"level": "INFO" if os.environ.get("CHUISHAO_ACCESS_LOG") == "1" else "WARNING"}
+    },
 }
+
+# /metrics answers a direct connection from loopback or from these addresses or networks
+# (comma-separated, e.g. "10.0.5.0/24,192.0.2.7"), or a request with this bearer token; else 404.
+CHUISHAO_METRICS_ALLOW = tuple(
+    a for a in os.environ.get("CHUISHAO_METRICS_ALLOW", "").split(",") if a.strip()
+)
+CHUISHAO_METRICS_TOKEN = os.environ.get("CHUISHAO_METRICS_TOKEN", "")
+# The database figures of /metrics (overdue cases, failed deliveries) are cached this long (seconds).
+CHUISHAO_METRICS_CACHE_SECONDS = int(os.environ.get("CHUISHAO_METRICS_CACHE_SECONDS", "30"))
 
 # --- Chuishao ---------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from chuishao import clock
+from chuishao.dbrouting import replica_reads
 from chuishao.evaluation.definitions import RATES, period_of
 from chuishao.web.dashboard import (
     HEADLINE_RATES,
@@ -25,6 +26,7 @@ MONTH = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
 
 
 @login_required
+@replica_reads
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     nodes = dashboard_nodes(request.user)
     if not nodes:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chuishao import clock
+from chuishao.dbrouting import replica_reads
 from chuishao.evaluation.definitions import RATES, UNIT_KINDS, UNIT_LABELS
 from chuishao.evaluation.exports import export
 from chuishao.evaluation.selectors import evaluation_city, indicators
@@ -39,6 +40,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def evaluation_page(request: HttpRequest) -> HttpResponse:
     """Three rates, composite, grade and rank per unit and month; the same rows as CSV or XLSX."""
     if not works_cases(request.user):

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from chuishao.api.v1.common import ERR_400, ERR_404, READ_ERRORS, ApiView, query
 from chuishao.api.v1.evaluation import serializers as s
+from chuishao.dbrouting import replica_reads
 from chuishao.evaluation.exports import export
 from chuishao.evaluation.selectors import (
     IndicatorRow,
@@ -85,6 +86,7 @@ class IndicatorsView(ApiView):
         parameters=[s.IndicatorsQuery],
         responses={200: s.IndicatorsSerializer, 400: ERR_400, **READ_ERRORS},
     )
+    @replica_reads
     def get(self, request: Any) -> Response:
         params = query(s.IndicatorsQuery, request)
         city, period, rows = _rows(request, params)
@@ -107,6 +109,7 @@ class TrendView(ApiView):
         parameters=[s.TrendQuery],
         responses={200: s.TrendSerializer, 400: ERR_400, 404: ERR_404, **READ_ERRORS},
     )
+    @replica_reads
     def get(self, request: Any) -> Response:
         params = query(s.TrendQuery, request)
         _city(request.user)
@@ -146,6 +149,7 @@ class ExportView(ApiView):
             **READ_ERRORS,
         },
     )
+    @replica_reads
     def get(self, request: Any) -> HttpResponse:
         params = query(s.ExportQuery, request)
         _city_node, period, rows = _rows(request, params)

@@ -1,0 +1,71 @@
+"""Reads go to the replica only inside ``replica_reads``; writes and migrations stay on the primary."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connections, router
+from django.test.utils import CaptureQueriesContext
+
+from chuishao.dbrouting import ReplicaRouter, replica_reads
+
+
+def test_reads_outside_the_context_stay_on_the_primary(replica_alias):
+    assert Group.objects.all().db == "default"
+    assert router.db_for_read(Group) == "default"
+
+
+def test_reads_inside_go_to_the_replica_and_writes_do_not(replica_alias):
+    with replica_reads():
+        assert Group.objects.all().db == "replica"
+        with (
+            CaptureQueriesContext(connections["replica"]) as on_replica,
+            CaptureQueriesContext(connections["default"]) as on_primary,
+        ):
+            Group.objects.create(name="replica-test")
+            seen_on_replica = Group.objects.filter(name="replica-test").count()
+    assert router.db_for_write(Group) == "default"
+    # The write went to the primary: its uncommitted row is invisible to the replica's own connection.
+    assert any("INSERT" in q["sql"] for q in on_primary.captured_queries)
+    assert not any("INSERT" in q["sql"] for q in on_replica.captured_queries)
+    assert seen_on_replica == 0
+    assert any("SELECT" in q["sql"] for q in on_replica.captured_queries)
+    # Back outside, the desk reads its own write.
+    assert Group.objects.filter(name="replica-test").count() == 1
+
+
+def test_the_decorator_reads_from_the_replica_only_while_the_view_runs(replica_alias):
+    @replica_reads
+    def view() -> str:
+        return Group.objects.all().db
+
+    assert view() == "replica"
+    assert Group.objects.all().db == "default"
+
+
+@pytest.mark.django_db
+def test_without_a_replica_the_context_reads_the_primary():
+    assert "replica" not in connections
+    with replica_reads():
+        assert Group.objects.all().db == "default"
+
+
+def test_only_the_primary_is_migrated():
+    assert ReplicaRouter().allow_migrate("default", "cases") is True
+    assert ReplicaRouter().allow_migrate("replica", "cases") is False
+
+
+def test_dashboards_and_exports_read_from_the_replica():
+    """Each dashboard and export view runs its body inside replica_reads (under its login check)."""
+    from chuishao.api.v1.evaluation import views as api_views
+    from chuishao.web.views import dashboard, inbox
+
+    wrapped = [
+        dashboard.dashboard_page,
+        inbox.evaluation_page,
+        api_views.IndicatorsView.get,
+        api_views.TrendView.get,
+        api_views.ExportView.get,
+    ]
+    for view in wrapped:
+        assert getattr(view, "reads_replica", False), view
