@@ -74,7 +74,9 @@ def django_setup() -> str:
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             version = cursor.fetchone()[0].split()[0]
-        return f"PostgreSQL {version} ({connection.settings_dict['NAME']})"
+            cursor.execute("SHOW jit")
+            jit = cursor.fetchone()[0]
+        return f"PostgreSQL {version} ({connection.settings_dict['NAME']}, jit={jit})"
     return f"SQLite {connection.Database.sqlite_version} ({connection.settings_dict['NAME']})"
 
 
