@@ -69,3 +69,25 @@ def test_dashboards_and_exports_read_from_the_replica():
     ]
     for view in wrapped:
         assert getattr(view, "reads_replica", False), view
+
+
+# The REST evaluation fixtures: a small city, an API key per person, March's rollups.
+from tests.api.conftest import city, make_key, report  # noqa: E402, F401
+from tests.api.test_rest_evaluation import as_key, rollup  # noqa: E402, F401
+
+
+def test_the_evaluation_endpoint_checks_the_key_on_the_primary_and_reads_the_replica(
+    rollup,  # noqa: F811
+    as_key,  # noqa: F811
+    replica_alias,
+):
+    client = as_key("city")
+    with (
+        CaptureQueriesContext(connections["replica"]) as on_replica,
+        CaptureQueriesContext(connections["default"]) as on_primary,
+    ):
+        client.get("/api/v1/evaluation/indicators/", {"period": "2026-03"})
+    primary_sql = " ".join(q["sql"] for q in on_primary.captured_queries)
+    assert "orgs_apikey" in primary_sql  # authentication ran before the view, on the primary
+    assert on_replica.captured_queries  # the view's reads went to the replica
+    assert "evaluation_rollup" not in primary_sql
