@@ -83,6 +83,8 @@ def _server(port: int, tmp_path: Path) -> Iterator[subprocess.Popen]:
         "DATABASE_URL": _database_url(),
         "CHUISHAO_VAR": str(tmp_path / "var"),
         "CHUISHAO_INTAKE_RATE_PER_KEY": "0",
+        # Production refuses the demo's published key.
+        "CHUISHAO_SECRET_KEY": "durability-test-" + "k" * 40,
     }
     env.pop("CHUISHAO_REDIS_URL", None)
     env.pop("REDIS_URL", None)  # background tasks go to a SQLite queue under tmp_path, not shared Redis

@@ -148,3 +148,16 @@ def test_refresh_in_small_batches_equals_rebuild(scenario):
     refreshed = rollup_counts()
     rollup_rebuild()
     assert refreshed == rollup_counts()
+
+
+def test_one_pass_case_counts_equal_the_per_kind_queries(scenario):
+    """The rebuild counts every kind's cases in one grouped pass; each kind equals its own query."""
+    from chuishao.evaluation.counting import case_rows, case_rows_all
+
+    all_kinds = case_rows_all()
+    assert set(all_kinds) == {"grid", "community", "street", "district", "city", "department"}
+    for kind, rows in all_kinds.items():
+        assert rows, kind
+        assert rows == case_rows(kind), kind
+    story, _ = scenario
+    assert case_rows_all(city_id=story.city.node("110000").pk) == all_kinds
