@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import platform
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -245,7 +246,12 @@ def _serve(port: int, workers: int, threads: int) -> subprocess.Popen:
     with log_path.open("wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "chuishao.cli", *args],
-            env={**os.environ, "CHUISHAO_LOG_LEVEL": "ERROR"},
+            env={
+                **os.environ,
+                "CHUISHAO_LOG_LEVEL": "ERROR",
+                # Production mode refuses the demo key; the benchmark's server gets a throwaway one.
+                "CHUISHAO_SECRET_KEY": os.environ.get("CHUISHAO_SECRET_KEY") or secrets.token_urlsafe(50),
+            },
             stdout=subprocess.DEVNULL,  # the access log
             stderr=log,
             start_new_session=True,  # its own process group, stopped as a whole
