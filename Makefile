@@ -51,12 +51,10 @@ lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/chuishao manage makemigrations --check --dry-run
 
-# The sweep and intake benchmarks' target is PostgreSQL (set DATABASE_URL); on SQLite the sweep loads a
-# smaller city and intake has no raw baseline.
+# Every benchmark in bench/ against the synthetic city (chuishao bench-data), one table at the end (also in
+# var/bench/results.md). PostgreSQL when DATABASE_URL names one; BENCH_ARGS=--quick is CI's small size.
 bench: setup
-	$(BIN)/python bench/routing.py
-	$(BIN)/python bench/sweep.py $(if $(DATABASE_URL),,--cases 200000)
-	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var

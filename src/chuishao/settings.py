@@ -20,6 +20,12 @@ ALLOWED_HOSTS = [
     h for h in os.environ.get("CHUISHAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]
 
+# Behind a proxy that ends TLS (docs/deployment.md): trust its X-Forwarded-Proto, so that Django knows
+# the request was HTTPS (CSRF's origin check, secure redirects). Only set where the proxy sets the header.
+if os.environ.get("CHUISHAO_BEHIND_PROXY", "0") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CHUISHAO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
