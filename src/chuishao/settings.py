@@ -106,6 +106,11 @@ def _database() -> dict:
     if url:
         db = dj_database_url.parse(url, conn_max_age=60)
         db.setdefault("OPTIONS", {})
+        if db["ENGINE"].endswith("postgresql"):
+            # JIT compiles any query whose estimated cost passes 100,000: 90-230 ms per case-desk query
+            # and seconds per rollup query, more than running them (docs/benchmarks.md). Off for our
+            # sessions unless the URL sets options itself.
+            db["OPTIONS"].setdefault("options", "-c jit=off")
         if db["ENGINE"].endswith("sqlite3"):  # a SQLite file named by URL behaves like the default one
             db["OPTIONS"] = {**SQLITE_OPTIONS, **db["OPTIONS"]}
             db["CONN_MAX_AGE"] = 0

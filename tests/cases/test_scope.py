@@ -11,7 +11,10 @@ from chuishao.cases.services import case_act
 GRIDS = ["110901001001001", "110901001001002", "110901001002001", "110902001001001", "110902001002002"]
 
 
-def test_every_actor_sees_exactly_its_scope(city, report):
+@pytest.mark.parametrize("id_list_limit", [2000, 0], ids=["ids-listed", "exists-subquery"])
+def test_every_actor_sees_exactly_its_scope(city, report, monkeypatch, id_list_limit):
+    # Both forms of the scope (few worked-on cases listed by id, many kept as a subquery) reach the same.
+    monkeypatch.setattr("chuishao.cases.scopes.ID_LIST_LIMIT", id_list_limit)
     cases = [report(grid=g, by=("resident" if i % 2 else "resident2")) for i, g in enumerate(GRIDS)]
     case_act(case=cases[0], action="file", actor=city.people["street-a"])
     case_act(

@@ -71,35 +71,65 @@ def _case_org_ids(case: Any) -> set[int]:
     return ids | cached
 
 
+# The cases a grant reaches through whistles and assignments are few; they enter the scope as a list of
+# ids, so that ``street_id = X OR id IN (…)`` stays two index scans. A correlated EXISTS in that OR made
+# PostgreSQL scan every case for each desk page (docs/benchmarks.md). Past this many ids the scope keeps
+# the EXISTS: still exact, only slower.
+ID_LIST_LIMIT = 2000
+
+
+def _ids_or_exists(ids_query: Any, exists: Exists) -> Q | None:
+    """``pk IN (ids)`` for the ids ``ids_query`` lists (None when it lists none), or ``exists`` when many."""
+    ids = {i for i in ids_query[: ID_LIST_LIMIT + 1] if i is not None}
+    if not ids:
+        return None
+    if len(ids) > ID_LIST_LIMIT:
+        return Q(exists)
+    return Q(pk__in=sorted(ids))
+
+
 def case_scope_q(actor: Any) -> Q | None:
     """A filter on ``cases.Case`` matching exactly the cases the actor may see; None means nothing."""
     if isinstance(actor, SystemActor):
         return Q()
     if isinstance(actor, FollowLinkActor):
         return Q(pk=actor.case_id)
-    parts: list[Q] = []
+    parts: list[Q | None] = []
     for grant in grants_of(actor):
         if grant.role == Role.RESIDENT:
             parts.append(Q(reporter_id=actor.pk))
         elif grant.role == Role.DEPARTMENT_STAFF and grant.organisation_id:
-            assigned = CaseAssignment.objects.filter(
-                case_id=OuterRef("pk"), organisation_id=grant.organisation_id
+            org = grant.organisation_id
+            parts.append(Q(lead_org_id=org))
+            assigned = CaseAssignment.objects.filter(organisation_id=org)
+            parts.append(
+                _ids_or_exists(
+                    assigned.values_list("case_id", flat=True).distinct(),
+                    Exists(assigned.filter(case_id=OuterRef("pk"))),
+                )
             )
-            summoned = WhistleSummons.objects.filter(
-                whistle__cases=OuterRef("pk"), organisation_id=grant.organisation_id
+            summoned = WhistleSummons.objects.filter(organisation_id=org)
+            parts.append(
+                _ids_or_exists(
+                    summoned.values_list("whistle__cases", flat=True).distinct(),
+                    Exists(summoned.filter(whistle__cases=OuterRef("pk"))),
+                )
             )
-            parts.append(Q(lead_org_id=grant.organisation_id) | Q(Exists(assigned)) | Q(Exists(summoned)))
         elif grant.node_id and grant.node_kind in NODE_COLUMN:
             parts.append(Q(**{NODE_COLUMN[grant.node_kind]: grant.node_id}))
             if grant.node_kind in PARTY_COLUMN:
-                party = WhistleParty.objects.filter(
-                    whistle__cases=OuterRef("pk"), **{PARTY_COLUMN[grant.node_kind]: grant.node_id}
+                party = WhistleParty.objects.filter(**{PARTY_COLUMN[grant.node_kind]: grant.node_id})
+                parts.append(
+                    _ids_or_exists(
+                        party.values_list("whistle__cases", flat=True).distinct(),
+                        Exists(party.filter(whistle__cases=OuterRef("pk"))),
+                    )
                 )
-                parts.append(Q(Exists(party)))
-    if not parts:
+    found = [p for p in parts if p is not None]
+    if not found:
         return None
-    q = parts[0]
-    for part in parts[1:]:
+    q = found[0]
+    for part in found[1:]:
         q |= part
     return q
 
