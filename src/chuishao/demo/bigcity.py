@@ -360,6 +360,7 @@ class _Plan:
     def __post_init__(self) -> None:
         self.grid_list = [tuple(row) for row in self.grids.tolist()]
         self.corner_list = [tuple(row) for row in self.corners.tolist()]
+        self.category_by_id = {c[0]: c for c in self.categories}
 
     def lead(self, category: int, grid_row: int) -> int | None:
         key = (category, grid_row)
@@ -370,12 +371,6 @@ class _Plan:
             owner = self.owners.get((dept_type, node.get(level, street)))
             self.leads[key] = owner or self.owners.get(("street_office", street))
         return self.leads[key]
-
-    @property
-    def category_by_id(self) -> dict[int, tuple]:
-        if not hasattr(self, "_category_by_id"):
-            self._category_by_id = {c[0]: c for c in self.categories}
-        return self._category_by_id
 
 
 def _stamps(seconds: np.ndarray) -> list[str]:
