@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from chuishao import clock
 from chuishao.actors import SYSTEM
@@ -132,7 +133,9 @@ def test_ending_a_seat_ends_the_board_membership(city, board):
 
 
 def test_meetings_by_members_or_managers_with_attendees_and_decisions(city, board):
-    s = seat(city, board)
+    # The seat began yesterday: a meeting two hours ago may fall on yesterday's date (just after midnight
+    # in the city's time zone), and the seat must already have been held then.
+    s = seat(city, board, started_on=timezone.localdate(clock.now()) - dt.timedelta(days=1))
     held = clock.now() - dt.timedelta(hours=2)
     member = User.objects.get(pk=city.people["resident2"].pk)
     meeting = boards.meeting_record(
