@@ -8,6 +8,7 @@ GPS position (EXIF) is removed unless the reporter allowed it to be kept.
 from __future__ import annotations
 
 import io
+import struct
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,8 +22,13 @@ MAX_MEDIA_BYTES = 5 * 1024 * 1024
 # Pillow format → the content type a photo of that format is stored with.
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 MEDIA_TYPES = set(FORMATS.values())
-# Decompression bombs: a 5 MB file may claim a billion pixels.
+# Decompression bombs: a 5 MB file may claim a billion pixels, or a GIF hundreds of frames of millions
+# each (a 500 kB GIF of 40 frames of 4000×4000 took 30 s to re-encode): the pixels of all frames count.
 MAX_PIXELS = 50_000_000
+# What a hostile file may make Pillow raise while its header, EXIF or frames are read and written again
+# (a damaged EXIF entry fails in ``struct.pack`` when the EXIF is written back, for one).
+UNREADABLE = (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError)
+UNREADABLE += (struct.error, EOFError, Image.DecompressionBombError)
 GPS_IFD = 0x8825
 
 
@@ -43,10 +49,11 @@ def _image_format(data: bytes, name: str) -> str:
     try:
         with Image.open(io.BytesIO(data)) as img:
             fmt = img.format or ""
-            if img.width * img.height > MAX_PIXELS:
+            if img.width * img.height * getattr(img, "n_frames", 1) > MAX_PIXELS:
                 raise CaseInvalid(_("%(name)s has too many pixels.") % {"name": name})
+            img.seek(0)
             img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except UNREADABLE as exc:
         raise CaseInvalid(
             _("%(name)s is not a photo Chuishao can read (JPEG, PNG, WebP or GIF).") % {"name": name}
         ) from exc
@@ -62,7 +69,7 @@ def _reencoded(data: bytes, fmt: str, name: str, *, keep_location: bool) -> byte
     subsampling, so the re-save loses nothing visible."""
     try:
         return _save_afresh(data, fmt, keep_location=keep_location)
-    except (OSError, ValueError, SyntaxError) as exc:  # e.g. a truncated file whose header verified
+    except UNREADABLE as exc:  # e.g. a truncated file whose header verified, or a damaged EXIF
         raise CaseInvalid(
             _("%(name)s is not a photo Chuishao can read (JPEG, PNG, WebP or GIF).") % {"name": name}
         ) from exc
