@@ -3,6 +3,7 @@
 SQLite (WAL) under ``var/`` is the embedded default; ``DATABASE_URL`` selects PostgreSQL.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -24,6 +25,47 @@ ALLOWED_HOSTS = [
 # the request was HTTPS (CSRF's origin check, secure redirects). Only set where the proxy sets the header.
 if os.environ.get("CHUISHAO_BEHIND_PROXY", "0") == "1":
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Served over HTTPS (directly or through CHUISHAO_BEHIND_PROXY): cookies only travel over TLS, HTTP is
+# redirected and browsers are told to use HTTPS only (HSTS). Off by default: the demo serves plain
+# http://127.0.0.1 with DEBUG off and must keep its sign-in working.
+CHUISHAO_HTTPS = os.environ.get("CHUISHAO_HTTPS", "0") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = CHUISHAO_HTTPS
+SECURE_SSL_REDIRECT = CHUISHAO_HTTPS
+# Load balancers probe over plain HTTP inside the network; a redirect would fail the probe.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("CHUISHAO_HSTS_SECONDS", "31536000")) if CHUISHAO_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("CHUISHAO_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
+# Joining the browsers' preload list binds the whole domain for months: the city's own decision.
+SECURE_HSTS_PRELOAD = os.environ.get("CHUISHAO_HSTS_PRELOAD", "0") == "1"
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# A session lasts at most one long working day, and ends sooner after this many idle minutes
+# (chuishao.security.middleware: the session is rewritten at most once a minute, not on every request).
+SESSION_COOKIE_AGE = int(os.environ.get("CHUISHAO_SESSION_MAX_HOURS", "12")) * 3600
+CHUISHAO_SESSION_IDLE_MINUTES = int(os.environ.get("CHUISHAO_SESSION_IDLE_MINUTES", "30"))
+# Encrypts the second-factor (TOTP) secrets at rest; defaults to one derived from the secret key, so
+# that a database dump alone does not give them away. Changing it forgets every enrolment.
+CHUISHAO_TOTP_KEY = os.environ.get("CHUISHAO_TOTP_KEY") or ("totp:" + SECRET_KEY)
+CHUISHAO_TOTP_ISSUER = os.environ.get("CHUISHAO_TOTP_ISSUER", "Chuishao")
+
+# Login throttling (django-axes). Failures count per username AND address together: a guesser is
+# stopped on the accounts they try, while the colleagues behind the same office NAT still sign in.
+# A successful sign-in clears the count; the wrong codes of the second step count too.
+AXES_FAILURE_LIMIT = int(os.environ.get("CHUISHAO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("CHUISHAO_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "chuishao.security.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "chuishao.security.client.client_ip"
+# Successful sign-ins are not logged with address and browser (personal data kept for no task).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CHUISHAO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -56,6 +98,8 @@ INSTALLED_APPS = [
     "chuishao.api",
     "chuishao.web",
     "chuishao.demo",
+    "chuishao.security",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +114,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Signs out a person idle for longer than CHUISHAO_SESSION_IDLE_MINUTES.
+    "chuishao.security.middleware.IdleTimeoutMiddleware",
+    # Content-Security-Policy with a nonce per response (request.csp_nonce).
+    "chuishao.security.middleware.ContentSecurityPolicyMiddleware",
+    # Last: turns a login refused by django-axes into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "chuishao.urls"
@@ -145,6 +195,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes first: it refuses a locked-out username+address before the password is checked. It
+# abstains when authenticate() gets no request (the test client, scripts): only web logins count.
+AUTHENTICATION_BACKENDS = [
+    "chuishao.security.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"

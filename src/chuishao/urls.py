@@ -12,6 +12,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("account/", include("chuishao.security.urls")),
     path("", include("chuishao.api.urls")),
     path("", include("chuishao.web.urls")),
 ]

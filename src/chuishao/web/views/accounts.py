@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 
 from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import roles_of, works_cases
+from chuishao.security import services as second_factor
+from chuishao.security.views import begin_second_step
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -24,8 +26,17 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
+    """The password first (django-axes counts failures); a second step asks for the authenticator's
+    code when the person has turned one on."""
+
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if second_factor.required_for(user):
+            return begin_second_step(self.request, user, self.get_success_url())
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -1,0 +1,154 @@
+"""Enrolling, checking and resetting a person's second factor; each change is an event on ``orgs``."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from chuishao import clock
+from chuishao.events.services import event_append
+from chuishao.orgs.models import Role
+from chuishao.orgs.scopes import roles_of, works_cases
+from chuishao.security import totp
+from chuishao.security.models import RecoveryCode, TotpDevice
+
+RECOVERY_CODES = 10
+RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+# Roles that may reset another person's second factor (a lost phone).
+RESETTERS = frozenset({Role.ADMIN, Role.CITY_CENTRE})
+
+
+class SecondFactorError(Exception):
+    pass
+
+
+def may_enrol(person: Any) -> bool:
+    """The second factor is offered to staff: people who work cases, and the admin site's users."""
+    return bool(getattr(person, "is_staff", False) or works_cases(person))
+
+
+def required_for(person: Any) -> bool:
+    return TotpDevice.objects.filter(person=person, confirmed_at__isnull=False).exists()
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.strip().lower().replace("-", "").replace(" ", "").encode()).hexdigest()
+
+
+def _recovery_code() -> str:
+    raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(10))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+@transaction.atomic
+def totp_enrol_begin(*, actor: Any, person: Any) -> str:
+    """Start (or restart) an enrolment; returns the otpauth:// address to show as a QR code."""
+    if actor != person:
+        raise SecondFactorError(_("Only the person themselves can enrol an authenticator."))
+    if not may_enrol(person):
+        raise SecondFactorError(_("A second factor is offered to staff accounts."))
+    if required_for(person):
+        raise SecondFactorError(_("An authenticator is already set up for this account."))
+    secret = totp.new_secret()
+    TotpDevice.objects.update_or_create(
+        person=person,
+        defaults={
+            "sealed_secret": totp.seal(secret, settings.CHUISHAO_TOTP_KEY),
+            "created_at": clock.now(),
+            "confirmed_at": None,
+            "last_step": 0,
+        },
+    )
+    return totp.provisioning_uri(secret, person.get_username(), settings.CHUISHAO_TOTP_ISSUER)
+
+
+def totp_pending_uri(person: Any) -> str | None:
+    """The otpauth:// address of an enrolment begun but not confirmed yet (to show its QR code again)."""
+    device = TotpDevice.objects.filter(person=person, confirmed_at__isnull=True).first()
+    if device is None:
+        return None
+    return totp.provisioning_uri(_secret(device), person.get_username(), settings.CHUISHAO_TOTP_ISSUER)
+
+
+@transaction.atomic
+def totp_enrol_confirm(*, actor: Any, person: Any, code: str) -> list[str]:
+    """Turn the second factor on once a code from the app matches; returns the recovery codes, shown once."""
+    if actor != person:
+        raise SecondFactorError(_("Only the person themselves can enrol an authenticator."))
+    device = TotpDevice.objects.select_for_update().filter(person=person, confirmed_at__isnull=True).first()
+    if device is None:
+        raise SecondFactorError(_("Start the enrolment first."))
+    step = totp.matching_step(_secret(device), code, clock.now().timestamp())
+    if step is None:
+        raise SecondFactorError(_("That code does not match. Check the phone's clock and try the next code."))
+    device.confirmed_at = clock.now()
+    device.last_step = step
+    device.save(update_fields=["confirmed_at", "last_step"])
+    codes = [_recovery_code() for _ in range(RECOVERY_CODES)]
+    RecoveryCode.objects.filter(person=person).delete()
+    RecoveryCode.objects.bulk_create([RecoveryCode(person=person, digest=_digest(c)) for c in codes])
+    event_append(verb="totp.enabled", actor=actor, chain="orgs", after={"person": person.get_username()})
+    return codes
+
+
+@transaction.atomic
+def totp_verify(*, person: Any, code: str) -> bool:
+    """Whether ``code`` is the current TOTP code (each accepted once) or an unused recovery code."""
+    device = TotpDevice.objects.select_for_update().filter(person=person, confirmed_at__isnull=False).first()
+    if device is None:
+        return False
+    step = totp.matching_step(_secret(device), code, clock.now().timestamp())
+    if step is not None:
+        if step <= device.last_step:
+            return False  # replayed: this code (or a later one) was used already
+        device.last_step = step
+        device.save(update_fields=["last_step"])
+        return True
+    if len((code or "").strip()) < 10:
+        return False
+    recovery = (
+        RecoveryCode.objects.select_for_update()
+        .filter(person=person, digest=_digest(code), used_at__isnull=True)
+        .first()
+    )
+    if recovery is None:
+        return False
+    recovery.used_at = clock.now()
+    recovery.save(update_fields=["used_at"])
+    left = RecoveryCode.objects.filter(person=person, used_at__isnull=True).count()
+    event_append(
+        verb="totp.recovery_code_used",
+        actor=person,
+        chain="orgs",
+        after={"person": person.get_username(), "left": left},
+    )
+    return True
+
+
+@transaction.atomic
+def totp_reset(*, actor: Any, person: Any, reason: str) -> None:
+    """Remove a person's second factor (a lost phone): by an administrator or the city centre."""
+    if not (getattr(actor, "is_superuser", False) or roles_of(actor) & RESETTERS):
+        raise SecondFactorError(_("Only an administrator or the city centre can reset a second factor."))
+    if not reason.strip():
+        raise SecondFactorError(_("Say why the second factor is reset."))
+    removed, _counts = TotpDevice.objects.filter(person=person).delete()
+    RecoveryCode.objects.filter(person=person).delete()
+    if not removed:
+        raise SecondFactorError(_("This account has no second factor."))
+    event_append(
+        verb="totp.reset",
+        actor=actor,
+        chain="orgs",
+        reason=reason,
+        after={"person": person.get_username()},
+    )
+
+
+def _secret(device: TotpDevice) -> bytes:
+    return totp.unseal(device.sealed_secret, settings.CHUISHAO_TOTP_KEY)

@@ -1,0 +1,110 @@
+"""The second sign-in step and the enrolment of an authenticator."""
+
+from __future__ import annotations
+
+import time
+
+import segno
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib.auth import get_user_model, login, user_login_failed
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from chuishao.security import services
+
+PENDING = "_chuishao_pending_login"
+# The password step is good for this long (seconds) before the code must be entered.
+PENDING_SECONDS = 300
+
+
+def begin_second_step(request: HttpRequest, user, next_url: str) -> HttpResponse:
+    """Called by the login view once the password matched: remember who, ask for the code."""
+    request.session.cycle_key()
+    request.session[PENDING] = {
+        "user": user.pk,
+        "backend": getattr(user, "backend", settings.AUTHENTICATION_BACKENDS[-1]),
+        "at": int(time.time()),
+        "next": next_url,
+    }
+    return redirect("security:totp_login")
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a locked-out sign-in (AXES_LOCKOUT_CALLABLE): 429 and when to retry."""
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    response = render(
+        request,
+        "security/locked_out.html",
+        {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes},
+        status=429,
+    )
+    response["Retry-After"] = str(minutes * 60)
+    return response
+
+
+_lockout = locked_out
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def totp_login(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(PENDING)
+    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        request.session.pop(PENDING, None)
+        return redirect(settings.LOGIN_URL)
+    user = get_user_model().objects.filter(pk=pending["user"], is_active=True).first()
+    if user is None:
+        request.session.pop(PENDING, None)
+        return redirect(settings.LOGIN_URL)
+    credentials = {"username": user.get_username()}
+    error = False
+    if request.method == "POST":
+        # The code counts against the same lock-out as the password: username and address.
+        if not AxesProxyHandler.is_allowed(request, credentials):
+            request.session.pop(PENDING, None)
+            return _lockout(request)
+        if services.totp_verify(person=user, code=request.POST.get("code", "")):
+            del request.session[PENDING]
+            login(request, user, backend=pending["backend"])
+            target = pending.get("next") or ""
+            if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+                target = settings.LOGIN_REDIRECT_URL
+            return redirect(target)
+        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+        if getattr(request, "axes_locked_out", False):
+            request.session.pop(PENDING, None)
+            return _lockout(request)
+        error = True
+    return render(request, "security/totp_login.html", {"error": error}, status=400 if error else 200)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def totp_setup(request: HttpRequest) -> HttpResponse:
+    """Shows whether the second factor is on; starts an enrolment and confirms it with a first code."""
+    person = request.user
+    context: dict = {"enabled": services.required_for(person), "offered": services.may_enrol(person)}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "begin":
+                services.totp_enrol_begin(actor=person, person=person)
+            else:
+                context["recovery_codes"] = services.totp_enrol_confirm(
+                    actor=person, person=person, code=request.POST.get("code", "")
+                )
+                context["enabled"] = True
+        except services.SecondFactorError as e:
+            context["error"] = str(e)
+    uri = None if context["enabled"] else services.totp_pending_uri(person)
+    if uri:
+        context["qr"] = segno.make(uri, error="m").svg_inline(scale=4)
+        context["secret"] = uri.split("secret=", 1)[1].split("&", 1)[0]
+    return render(request, "security/totp_setup.html", context)
