@@ -15,6 +15,7 @@ projection around the file's features), so tolerances mean the same everywhere.
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -213,6 +214,20 @@ def _parse(data: Any, problems: list[Problem], broken: set[str]) -> list[Feature
         name = _text(props.get("name"))
         if not name:
             problems.append(Problem(label, _("missing name")))
+        # The columns' widths: a longer value would fail in the database half-way through the import.
+        for value, limit, what in ((code, 32, _("code")), (name, 100, _("name"))):
+            if len(value) > limit:
+                problems.append(
+                    Problem(
+                        label[:40], _("%(what)s longer than %(n)d characters") % {"what": what, "n": limit}
+                    )
+                )
+        if len(_text(props.get("name_en"))) > 200:
+            problems.append(
+                Problem(
+                    label[:40], _("%(what)s longer than %(n)d characters") % {"what": "name_en", "n": 200}
+                )
+            )
         parent = _text(props.get("parent")) or None
         households = props.get("households", 0) or 0
         if kind == COMPLEX and (
@@ -244,6 +259,10 @@ def _geometry(obj: Any, label: str, problems: list[Problem]) -> BaseGeometry | N
             )
         )
         return None
+    wrong = _positions_problem(obj["type"], obj.get("coordinates"))
+    if wrong:
+        problems.append(Problem(label, _("unparseable geometry: %(error)s") % {"error": wrong}))
+        return None
     try:
         geometry = geometry_from_geojson(obj)
     except ValueError as exc:
@@ -258,6 +277,42 @@ def _geometry(obj: Any, label: str, problems: list[Problem]) -> BaseGeometry | N
         )
         return None
     return geometry
+
+
+def _positions_problem(kind: str, coordinates: Any) -> str | None:
+    """What is wrong with a Polygon's or MultiPolygon's coordinates before shapely reads them (it would
+    close an open ring silently, read "116" as a number and answer nesting mistakes obscurely), or None.
+    """
+    polygons = [coordinates] if kind == "Polygon" else coordinates
+    shape = _(
+        "coordinates nested wrongly: a Polygon is a list of rings, a ring a list of [longitude, latitude]"
+        " positions, and a MultiPolygon a list of Polygons"
+    )
+    if not isinstance(polygons, list):
+        return shape
+    for polygon in polygons:
+        if not isinstance(polygon, list):
+            return shape
+        for n, ring in enumerate(polygon, start=1):
+            if not isinstance(ring, list) or not all(isinstance(p, list) for p in ring):
+                return shape
+            for position in ring:
+                if not 2 <= len(position) <= 3 or not all(
+                    isinstance(v, int | float) and not isinstance(v, bool) for v in position
+                ):
+                    return _("position %(p)s is not [longitude, latitude] in numbers") % {
+                        "p": str(position)[:60]
+                    }
+                lng, lat = position[0], position[1]
+                if not (
+                    math.isfinite(lng) and math.isfinite(lat) and -180 <= lng <= 180 and -90 <= lat <= 90
+                ):
+                    return _("position %(p)s is not a longitude and latitude on Earth") % {
+                        "p": str(position[:2])[:60]
+                    }
+            if len(ring) >= 2 and ring[0][:2] != ring[-1][:2]:
+                return _("ring %(n)d is not closed: its last position must repeat its first") % {"n": n}
+    return None
 
 
 def _check_parents(
@@ -469,6 +524,8 @@ def parse_geojson(raw: bytes) -> dict:
         raise GeoFileError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise GeoFileError(f"not valid JSON ({exc})") from exc
+    except RecursionError as exc:  # [[[[…]]]] thousands deep: the parser's stack runs out
+        raise GeoFileError("nested too deeply to be GeoJSON") from exc
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise GeoFileError("not a GeoJSON FeatureCollection")
     return data
