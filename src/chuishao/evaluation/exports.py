@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from typing import Any
 
 from django.utils.translation import gettext as _
 
 from chuishao.evaluation.definitions import COUNTS, RATES, UNIT_LABELS
 from chuishao.evaluation.selectors import IndicatorRow
-from chuishao.spreadsheets import safe_text
+from chuishao.spreadsheets import export_record, safe_text
 
 FORMATS = ("xlsx", "csv")
 
@@ -82,3 +83,20 @@ def export(rows: Iterable[IndicatorRow], fmt: str) -> bytes:
     if fmt == "csv":
         return export_csv(rows)
     raise ValueError(f"unknown export format {fmt!r}")
+
+
+def evaluation_export(
+    *, actor: Any, rows: list[IndicatorRow], fmt: str, unit_kind: str, period: str, city_id: int | None
+) -> bytes:
+    """The rows as a file for ``actor`` to download, recorded as an event (the web page and the API)."""
+    data = export(rows, fmt)
+    export_record(
+        actor=actor,
+        what="evaluation",
+        fmt=fmt,
+        rows=len(rows),
+        city_id=city_id,
+        unit=unit_kind,
+        period=period,
+    )
+    return data

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from chuishao import clock
 from chuishao.dbrouting import replica_reads
 from chuishao.evaluation.definitions import RATES, UNIT_KINDS, UNIT_LABELS
-from chuishao.evaluation.exports import export
+from chuishao.evaluation.exports import evaluation_export
 from chuishao.evaluation.selectors import evaluation_city, indicators
 from chuishao.notify.selectors import notifications_for
 from chuishao.notify.services.inbox import notification_mark_read
@@ -56,7 +56,10 @@ def evaluation_page(request: HttpRequest) -> HttpResponse:
     )
     fmt = request.GET.get("format")
     if fmt in FORMATS:
-        response = HttpResponse(export(rows, fmt), content_type=FORMATS[fmt])
+        data = evaluation_export(
+            actor=request.user, rows=rows, fmt=fmt, unit_kind=unit_kind, period=period, city_id=city_id
+        )
+        response = HttpResponse(data, content_type=FORMATS[fmt])
         response["Content-Disposition"] = f'attachment; filename="evaluation-{unit_kind}-{period}.{fmt}"'
         return response
     rates = [(r.name, r.label) for r in RATES]

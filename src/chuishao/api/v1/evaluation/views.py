@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from chuishao.api.v1.common import ERR_400, ERR_404, READ_ERRORS, ApiView, query
 from chuishao.api.v1.evaluation import serializers as s
 from chuishao.dbrouting import replica_reads
-from chuishao.evaluation.exports import export
+from chuishao.evaluation.exports import evaluation_export
 from chuishao.evaluation.selectors import (
     IndicatorRow,
     evaluation_city,
@@ -152,8 +152,16 @@ class ExportView(ApiView):
     @replica_reads
     def get(self, request: Any) -> HttpResponse:
         params = query(s.ExportQuery, request)
-        _city_node, period, rows = _rows(request, params)
+        city_node, period, rows = _rows(request, params)
         fmt = params["format"]
-        response = HttpResponse(export(rows, fmt), content_type=s.FORMATS[fmt])
+        data = evaluation_export(
+            actor=request.user,
+            rows=rows,
+            fmt=fmt,
+            unit_kind=params["unit"],
+            period=period,
+            city_id=city_node.pk if city_node is not None else None,
+        )
+        response = HttpResponse(data, content_type=s.FORMATS[fmt])
         response["Content-Disposition"] = f'attachment; filename="evaluation-{params["unit"]}-{period}.{fmt}"'
         return response
