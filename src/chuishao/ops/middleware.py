@@ -4,6 +4,9 @@ The access line names the route (the URL pattern's name), the method, the status
 Never the raw path (a resident's follow link carries its secret token in the path), the query string
 (search words, phone numbers), the body or the client's address. It is written by the
 ``chuishao.access`` logger, at INFO.
+
+A view that raises because the database is unreachable answers 503 with ``Retry-After`` rather than
+500 (``ops.unavailable``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from django.conf import settings
 
 from chuishao.ops.context import current_request_id, request_id_from
 from chuishao.ops.metrics import observe_request
+from chuishao.ops.unavailable import unavailable_response
 
 access_log = logging.getLogger("chuishao.access")
 
@@ -61,3 +65,7 @@ class RequestIdMiddleware:
             return response
         finally:
             current_request_id.reset(token)
+
+    def process_exception(self, request, exception):
+        """A view that failed because the database is away answers 503 (``ops.unavailable``)."""
+        return unavailable_response(request, exception)
