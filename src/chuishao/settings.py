@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "chuishao.api",
     "chuishao.web",
     "chuishao.demo",
+    "chuishao.ops",  # no models: its management commands (backup, restore)
     "chuishao.security",
     "axes",
 ]
