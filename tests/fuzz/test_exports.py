@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -83,3 +84,17 @@ def test_a_hostile_grid_name_stays_text_and_the_download_is_an_event(city, month
     event = events.latest("id")
     assert event.after == {"what": "evaluation", "format": fmt, "rows": 1, "unit": "grid", "period": month}
     assert event.actor_id == city.people["city"].pk
+
+
+@pytest.mark.parametrize(
+    "period", ["2026-05\r\nSet-Cookie: a=b", "garbage", "2026-13", "x" * 5000, "20２６-０５"]
+)
+def test_an_odd_period_on_the_web_page_is_the_current_month(city, period):
+    client = APIClient()
+    client.force_login(city.people["city"])
+    response = client.get("/evaluation/", {"unit": "grid", "period": period, "format": "csv"})
+    assert response.status_code == 200
+    assert re.fullmatch(
+        r'attachment; filename="evaluation-grid-20\d\d-\d\d\.csv"', response["Content-Disposition"]
+    )
+    assert re.fullmatch(r"20\d\d-\d\d", Event.objects.filter(verb="export.downloaded").get().after["period"])

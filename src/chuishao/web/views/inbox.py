@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -48,7 +50,11 @@ def evaluation_page(request: HttpRequest) -> HttpResponse:
     unit_kind = request.GET.get("unit", "street")
     if unit_kind not in UNIT_KINDS:
         unit_kind = "street"
-    period = request.GET.get("period") or f"{timezone.localtime(clock.now()):%Y-%m}"
+    period = request.GET.get("period", "")
+    if not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", period, flags=re.ASCII):
+        # Anything else is the current month: the period names the file and is recorded with the export
+        # ("2026-05\r\nSet-Cookie: …" made the download header raise, a 500).
+        period = f"{timezone.localtime(clock.now()):%Y-%m}"
     city = evaluation_city(request.user)
     city_id = city.pk if city is not None else None
     rows = (
