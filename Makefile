@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 VENDOR := src/chuishao/web/static/vendor
 
-.PHONY: demo test setup assets migrate serve lint bench clean
+.PHONY: demo test setup assets migrate serve lint bench soak clean
 
 setup: $(VENV)/.installed assets
 
@@ -55,6 +55,14 @@ lint: setup
 # var/bench/results.md). PostgreSQL when DATABASE_URL names one; BENCH_ARGS=--quick is CI's small size.
 bench: setup
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The soak under faults, long form (CI runs a 30 s form in tests/soak): two app servers, a worker and
+# clients for SOAK_SECONDS; midway a SIGKILL of a server and the worker, then a PostgreSQL restart
+# (pg_ctlcluster, as root). Needs DATABASE_URL=postgres://… and Redis; works in its own database.
+SOAK_SECONDS ?= 180
+soak: setup
+	@mkdir -p var
+	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS) --json var/soak.json $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var
