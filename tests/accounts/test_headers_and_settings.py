@@ -60,6 +60,31 @@ def test_an_idle_session_ends(client, people, settings):
         assert "_auth_user_id" not in client.session
 
 
+def test_a_session_ends_after_the_longest_day_however_busy(client, people, settings):
+    settings.SESSION_COOKIE_AGE = 12 * 3600
+    start = dt.datetime(2026, 3, 2, 0, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        client.force_login(people["clerk"])
+        for _ in range(12 * 3):  # a request every 20 minutes for 12 hours
+            clock.shift(dt.timedelta(minutes=20))
+            assert client.get(reverse("security:totp_setup")).status_code == 200
+        clock.shift(dt.timedelta(minutes=20))
+        assert client.get(reverse("security:totp_setup")).status_code == 302
+
+
+def test_pages_after_sign_in_do_not_rewrite_the_session(client, people):
+    client.force_login(people["clerk"])
+    client.get(reverse("security:totp_setup"))
+    session_key = client.session.session_key
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("security:totp_setup"))
+    assert not [q for q in queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]]
+    assert client.session.session_key == session_key
+
+
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CHUISHAO_", "DJANGO_", "DATABASE_"))}
     env.update(

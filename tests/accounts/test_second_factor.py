@@ -145,3 +145,12 @@ def test_the_pending_sign_in_expires(client, people, clock):
     _password(client)
     clock.shift(dt.timedelta(minutes=6))
     assert _code_step(client, "000000")["Location"] == reverse("web:login")
+
+
+def test_the_admin_site_signs_in_through_the_same_door(client, people):
+    response = client.get("/admin/login/?next=/admin/auth/user/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:login") + "?next=%2Fadmin%2Fauth%2Fuser%2F"
+    assert client.post("/admin/login/", {"username": "admin", "password": PASSWORD}).status_code == 302
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/login/?next=https://evil.example/")["Location"].endswith("next=%2Fadmin%2F")

@@ -7,19 +7,32 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import logout, user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 LAST_SEEN = "_chuishao_last_seen"
-# The session is rewritten at most this often (seconds) to note activity, not on every request.
-TOUCH_EVERY = 60
+SIGNED_IN = "_chuishao_signed_in_at"
+# The session is rewritten at most this often (seconds) to note activity, not on every request: a
+# person is signed out between idle-5 and idle minutes after their last request.
+TOUCH_EVERY = 300
+
+
+@receiver(user_logged_in, dispatch_uid="chuishao.security.session_clock")
+def _start_session_clock(sender, request, user, **kwargs):
+    """Signing in starts both clocks, so the first pages after it do not write the session again."""
+    if request is not None and hasattr(request, "session"):
+        now = int(time.time())
+        request.session[LAST_SEEN] = now
+        request.session[SIGNED_IN] = now
 
 
 class IdleTimeoutMiddleware:
-    """Signs out a person who has made no request for CHUISHAO_SESSION_IDLE_MINUTES.
+    """Signs out a person who has made no request for CHUISHAO_SESSION_IDLE_MINUTES, and anyone signed
+    in for longer than SESSION_COOKIE_AGE (each rewrite of the session would otherwise extend it).
 
-    SESSION_SAVE_EVERY_REQUEST would do it by writing the session row on every request, HTMX fragments
-    included; this notes the time at most once a minute.
+    SESSION_SAVE_EVERY_REQUEST would do the first by writing the session row on every request, HTMX
+    fragments included; this notes the time at most every five minutes.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -30,8 +43,10 @@ class IdleTimeoutMiddleware:
         if user is not None and user.is_authenticated:
             now = int(time.time())
             last = request.session.get(LAST_SEEN)
+            signed_in = request.session.get(SIGNED_IN)
             idle = settings.CHUISHAO_SESSION_IDLE_MINUTES * 60
-            if isinstance(last, int) and now - last > idle:
+            too_long = isinstance(signed_in, int) and now - signed_in > settings.SESSION_COOKIE_AGE
+            if (isinstance(last, int) and now - last > idle) or too_long:
                 logout(request)  # the view then sees an anonymous visitor and asks to sign in
             elif not isinstance(last, int) or now - last >= TOUCH_EVERY:
                 request.session[LAST_SEEN] = now

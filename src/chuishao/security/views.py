@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 import segno
 from axes.handlers.proxy import AxesProxyHandler
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, login, user_login_failed
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -49,6 +50,14 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
 
 
 _lockout = locked_out
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin site signs in through the site's own login (password, lock-out, second factor)."""
+    target = request.GET.get("next") or "/admin/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/admin/"
+    return redirect(f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': target})}")
 
 
 @never_cache
