@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from chuishao.web.views import accounts, cases, dashboard, grid, inbox, public, serve, whistles
+from chuishao.web.views import accounts, cases, dashboard, grid, inbox, privacy, public, serve, whistles
 
 app_name = "web"
 urlpatterns = [
@@ -28,7 +28,13 @@ urlpatterns = [
     path("follow/<str:number>/<str:token>/", public.follow, name="follow"),
     path("follow/<str:number>/<str:token>/rate/", public.follow_rate, name="follow_rate"),
     path("follow/<str:number>/<str:token>/media/<int:pk>/", public.follow_media, name="follow_media"),
+    path("follow/<str:number>/<str:token>/data/", privacy.follow_data, name="follow_data"),
+    path("follow/<str:number>/<str:token>/data/export/", privacy.follow_data_export, name="follow_export"),
+    path("follow/<str:number>/<str:token>/data/erase/", privacy.follow_data_erase, name="follow_erase"),
     path("my/", public.my_reports, name="my_reports"),
+    path("my/data/", privacy.my_data, name="my_data"),
+    path("my/data/export/", privacy.my_data_export, name="my_data_export"),
+    path("my/data/erase/", privacy.my_data_erase, name="my_data_erase"),
     path("notifications/", inbox.notifications_page, name="notifications"),
     path("notifications/read/", inbox.notifications_read, name="notifications_read"),
     path("evaluation/", inbox.evaluation_page, name="evaluation"),
