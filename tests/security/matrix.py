@@ -1,0 +1,465 @@
+"""The access matrix: for every route the project serves, who may reach it and how far its scope goes.
+
+This table is the specification; ``test_access_matrix`` calls every route as every actor and checks the
+answers against it, and fails for a route the table does not know. ``python -m tests.security.matrix``
+prints it as the Markdown of docs/security.md (a test checks that the document holds the same text).
+
+Each rule is ``"<who> [, flag…]"``: who reaches the route with an object inside their scope (a group
+name from ``GROUPS`` or actor names), then flags:
+
+- ``write``: the route changes state (POST only); as every actor it is POSTed with an object outside
+  the actor's scope and must be refused without an event being appended.
+- ``public``: the route shows every district's objects by design (no personal data); otherwise an
+  object outside the actor's scope is refused to everyone but the city-wide roles.
+- ``token``: the URL carries a follow token; outside means the wrong token, refused to everyone.
+- ``own``: the object is the actor's own (a notification); another person's is refused to everyone.
+- ``nocall``: not called (see the note in ``NOTES``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The actors, in the matrix's column order. Every person is scoped to district A or one of its
+# nodes/organisations; the objects outside their scope are in district B.
+ACTORS = (
+    "anonymous",
+    "resident",
+    "grid-a",
+    "community-a",
+    "street-a",
+    "um-a",
+    "district-a",
+    "city",
+    "leader",
+    "admin",
+    "bureau-organiser",
+    "key-client",
+    "key-street-a",
+)
+ACTOR_ROLES = {
+    "anonymous": "not signed in",
+    "resident": "resident (居民), reporter of the inside case",
+    "grid-a": "grid_worker of grid A1a-g1",
+    "community-a": "community_staff of community A1a",
+    "street-a": "street_dispatcher of street A1",
+    "um-a": "department_staff of district A's urban management bureau",
+    "district-a": "district_centre of district A",
+    "city": "city_centre",
+    "leader": "leader at city level",
+    "admin": "admin (city)",
+    "bureau-organiser": "unit_organiser of a unit in street A1 (双报到)",
+    "key-client": "API key without a person (scope open311)",
+    "key-street-a": "API key acting for street-a (scopes read, write)",
+}
+CITYWIDE = frozenset({"city", "leader", "admin"})
+PEOPLE = frozenset(ACTORS[1:11])
+GROUPS = {
+    "everyone": frozenset(ACTORS),
+    "people": PEOPLE,
+    "people+street-key": PEOPLE | {"key-street-a"},
+    "nobody": frozenset(),
+}
+
+
+def acts_as_person(actor: str, route: str) -> bool:
+    """A signed-in person; a key acting for one counts on the API only (pages ignore keys)."""
+    return actor in PEOPLE or (actor == "key-street-a" and route.startswith("v1:"))
+
+
+FLAGS = frozenset({"write", "public", "token", "own", "nocall"})
+
+RULES: dict[str, str] = {
+    # --- operations
+    "healthz": "everyone",
+    "readyz": "everyone, nocall",
+    "metrics": "nobody, nocall",
+    "set_language": "everyone",
+    # --- accounts (two-factor sign-in)
+    "security:totp_login": "nobody",
+    "security:totp_setup": "people",
+    # --- REST: cases
+    "v1:case-list": "people+street-key",
+    "v1:case-detail": "resident grid-a community-a street-a um-a district-a city leader admin key-street-a",
+    "v1:case-media": "resident grid-a community-a street-a um-a district-a city leader admin key-street-a",
+    "v1:case-rating": "nobody, write",
+    **{
+        f"v1:case-action-{a}": "nobody, write"
+        for a in [
+            "verify",
+            "self_handle",
+            "file",
+            "decline",
+            "withdraw",
+            "cancel",
+            "dispatch",
+            "arbitrate",
+            "accept",
+            "return",
+            "refer",
+            "start",
+            "request_extension",
+            "grant_extension",
+            "refuse_extension",
+            "handle",
+            "check",
+            "rework",
+            "close",
+            "rate",
+            "reopen",
+            "park",
+            "unpark",
+            "supervise",
+            "chase",
+            "unknown",
+        ]
+    },
+    # --- REST: whistles and summonses
+    "v1:whistle-list": "people+street-key",
+    "v1:whistle-detail": "grid-a community-a street-a um-a district-a city leader admin key-street-a",
+    **{f"v1:whistle-{v}": "nobody, write" for v in ("join", "summon", "confirm_done", "cancel", "rate")},
+    "v1:summons-inbox": "people+street-key",
+    **{f"v1:summons-{v}": "nobody, write" for v in ("acknowledge", "check_in", "record_action")},
+    # --- REST: reference, notifications, evaluation
+    "v1:jurisdiction-list": "people+street-key",
+    "v1:jurisdiction-detail": "people+street-key, public",
+    "v1:category-list": "people+street-key",
+    "v1:category-detail": "people+street-key",
+    "v1:notification-list": "people+street-key",
+    "v1:notification-unread-count": "people+street-key",
+    "v1:notification-read-all": "nobody, write",
+    "v1:notification-read": "nobody, write, own",
+    "v1:evaluation-indicators": "grid-a community-a street-a um-a district-a city leader admin key-street-a",
+    "v1:evaluation-trend": "street-a district-a city leader admin key-street-a",
+    "v1:evaluation-export": "grid-a community-a street-a um-a district-a city leader admin key-street-a",
+    "api-schema": "everyone",
+    "api-docs": "everyone",
+    "api-redoc": "everyone",
+    "api-not-found": "nobody",
+    # --- Open311 (public by its standard: descriptions masked, never the reporter)
+    "open311:base": "everyone",
+    "open311:discovery": "everyone",
+    "open311:services": "everyone",
+    "open311:service": "everyone",
+    "open311:requests": "everyone, public",
+    "open311:request": "everyone, public",
+    "open311:token": "nobody",
+    r"open311:open311/v2/^(?P<path>[\s\S]*)$": "nobody",
+    # --- pages: public and the reporter's
+    "web:home": "everyone",
+    "web:login": "everyone",
+    "web:logout": "nobody, write, nocall",
+    "web:report": "everyone",
+    "web:report_nearby": "everyone",
+    "web:report_questions": "everyone",
+    "web:grids_geojson": "everyone",
+    "web:follow": "everyone, token",
+    "web:follow_media": "everyone, token",
+    "web:follow_data": "everyone, token",
+    "web:follow_rate": "nobody, write, token",
+    "web:follow_export": "nobody, write, token",
+    "web:follow_erase": "nobody, write, token",
+    "web:my_reports": "people",
+    "web:my_data": "people",
+    "web:my_data_export": "nobody, write",
+    "web:my_data_erase": "nobody, write",
+    # --- pages: cases, whistles, inbox
+    "web:case_list": "people",
+    "web:case_bulk": "nobody, write",
+    "web:case_detail": "resident grid-a community-a street-a um-a district-a city leader admin",
+    "web:case_act": "nobody, write",
+    "web:case_oversee": "nobody, write",
+    "web:case_whistle": "nobody, write",
+    "web:case_volunteer": "resident grid-a community-a street-a um-a district-a city leader admin",
+    "web:media": "resident grid-a community-a street-a um-a district-a city leader admin",
+    "web:whistle_list": "people",
+    "web:whistle_detail": "grid-a community-a street-a um-a district-a city leader admin",
+    "web:whistle_act": "nobody, write",
+    "web:summons_inbox": "people",
+    "web:summons_act": "nobody, write",
+    "web:notifications": "people",
+    "web:notifications_read": "nobody, write",
+    "web:evaluation": "grid-a community-a street-a um-a district-a city leader admin",
+    "web:dashboard": "district-a city leader admin",
+    # --- pages: grid work
+    "web:grid": "grid-a",
+    "web:patrol_start": "nobody, write",
+    "web:patrol_end": "nobody, write",
+    "web:patrol_track": "nobody, write",
+    "web:visit_new": "grid-a",
+    "web:visits": "grid-a community-a street-a district-a city leader",
+    "web:patrol_coverage": "community-a street-a district-a city leader admin",
+    # --- pages: dual reporting (双报到)
+    "web:serve": "people",
+    "web:serve_register": "nobody, write",
+    "web:serve_registration_end": "nobody, write",
+    "web:serve_claim": "nobody, write",
+    "web:serve_claim_act": "nobody, write",
+    "web:serve_wish": "people",
+    "web:serve_centres": "everyone",
+    "web:serve_calendar": "everyone, public",
+    "web:serve_community_home": "community-a street-a district-a city admin",
+    "web:serve_community": "community-a street-a district-a city admin",
+    "web:serve_community_post": "nobody, write",
+    "web:serve_community_act": "nobody, write",
+    "web:serve_unit_home": "bureau-organiser",
+    "web:serve_unit": "bureau-organiser",
+    "web:serve_unit_post": "nobody, write",
+    "web:serve_unit_report": "bureau-organiser",
+    # --- pages: party building
+    "web:party_coverage": "community-a street-a district-a city leader admin",
+    "web:party_coverage_node": "street-a district-a city leader admin",
+    "web:party_org": "street-a district-a city leader admin",
+    "web:party_member_add": "nobody, write",
+    "web:party_member_end": "nobody, write",
+    "web:party_org_found": "nobody, write",
+    "web:party_org_dissolve": "nobody, write",
+    "web:party_boards": "nobody",
+    "web:party_board": "nobody",
+    "web:party_board_seat_add": "nobody, write",
+    "web:party_board_seat_end": "nobody, write",
+    "web:party_board_meeting_add": "nobody, write",
+    "web:party_board_decision_done": "nobody, write",
+    # --- pages: workforce
+    "web:workforce_home": "community-a street-a district-a city leader admin",
+    "web:workforce_roster": "community-a street-a district-a city leader admin",
+    "web:workforce_hire": "nobody, write",
+    "web:workforce_act": "nobody, write",
+    "web:workforce_worker": "nobody",
+    "web:admissions": "community-a street-a um-a district-a city leader admin",
+    "web:admission_new": "nobody, write",
+    "web:admission_act": "nobody, write",
+    "web:reports": "community-a street-a district-a city leader admin",
+    "web:report_community": "community-a street-a district-a city leader admin",
+    "web:report_community_node": "community-a street-a district-a city leader admin",
+    # --- pages: activities
+    "web:activities_mine": "people",
+    "web:activities_organise": "street-a district-a city admin",
+    "web:activities_reports": "community-a street-a district-a city leader admin",
+    "web:activities_report_org": "nobody",
+    "web:activities_report_node": "community-a street-a district-a city leader admin",
+    "web:activity": "nobody",
+    "web:activity_qr": "nobody",
+    "web:activity_check_in": "nobody",
+    **{
+        f"web:activity_{v}": "nobody, write"
+        for v in ("signup", "signup_cancel", "leave", "mark", "close", "cancel", "figure")
+    },
+    # --- pages: campaigns, library, demonstration, monthly problems
+    "web:campaigns": "everyone",
+    "web:campaign_new": "district-a city leader admin",
+    "web:campaign": "nobody",
+    "web:campaign_review": "nobody",
+    "web:campaign_audit": "nobody",
+    "web:campaign_attachment": "nobody",
+    **{
+        f"web:campaign_{v}": "nobody, write"
+        for v in ("step", "reviewer_add", "exemplars", "recommend", "score", "conflict", "object", "answer")
+    },
+    "web:library": "everyone",
+    "web:library_exemplar": "nobody",
+    "web:library_photo": "nobody",
+    "web:library_mine": "street-a um-a bureau-organiser",
+    "web:library_new": "street-a um-a bureau-organiser",
+    "web:library_edit": "nobody",
+    "web:library_review": "district-a city leader",
+    **{
+        f"web:library_{v}": "nobody, write"
+        for v in ("submit", "withdraw", "photos_add", "photo_remove", "publish", "return", "unpublish")
+    },
+    "web:demonstration": "district-a city leader admin",
+    "web:demonstration_programme": "nobody",
+    "web:demonstration_unit": "nobody",
+    "web:demonstration_review": "nobody",
+    **{
+        f"web:demonstration_{v}": "nobody, write"
+        for v in ("unit_name", "quota", "review_run", "review_decide")
+    },
+    "web:monthly": "district-a city leader admin",
+    "web:monthly_candidate": "nobody",
+    "web:monthly_problems": "um-a district-a city leader admin",
+    "web:monthly_problem": "nobody",
+    **{f"web:monthly_{v}": "nobody, write" for v in ("take_on", "task_add", "task_done")},
+}
+NOTES = {
+    "readyz": "not called: it probes the database and the queue (tests/ops)",
+    "metrics": "not called: loopback, allow-list or token only (tests/ops)",
+    "web:logout": "not called: signing out ends the test's session",
+    "security:totp_login": "the second step of signing in: reached only after the password",
+    "web:party_boards": "no board seeded: refused to all without one",
+    "open311:requests": "public by the Open311 standard: descriptions (phones masked), never the reporter",
+    "open311:request": "public by the Open311 standard: descriptions (phones masked), never the reporter",
+    "v1:jurisdiction-detail": "reference data (the map of jurisdictions)",
+    "v1:evaluation-trend": "called for streets A1 and B1: a grid, community or department is not a street",
+    "web:serve_calendar": "a community's public calendar",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    who: frozenset[str]
+    flags: frozenset[str]
+
+    def allowed(self, actor: str, outside: bool) -> bool:
+        """Whether ``actor`` gets the route's normal answer (inside or outside their scope)."""
+        if actor not in self.who:
+            return False
+        if not outside:
+            return True
+        if self.flags & {"token", "own"}:
+            return False
+        return "public" in self.flags or actor in CITYWIDE
+
+
+def parse(text: str) -> Rule:
+    who_text, *flags = (part.strip() for part in text.split(","))
+    who: set[str] = set()
+    for word in who_text.split():
+        if word in GROUPS:
+            who |= GROUPS[word]
+        elif word in ACTORS:
+            who.add(word)
+        else:
+            raise ValueError(f"unknown actor or group {word!r} in {text!r}")
+    unknown = set(flags) - FLAGS
+    if unknown:
+        raise ValueError(f"unknown flags {unknown} in {text!r}")
+    return Rule(who=frozenset(who), flags=frozenset(flags))
+
+
+def rules() -> dict[str, Rule]:
+    return {name: parse(text) for name, text in RULES.items()}
+
+
+AREAS = (
+    ("v1:case", "REST API: cases"),
+    ("v1:whistle", "REST API: whistles and summonses"),
+    ("v1:summons", "REST API: whistles and summonses"),
+    ("v1:", "REST API: reference, notifications, evaluation"),
+    ("api-", "REST API: schema and documentation"),
+    ("open311:", "Open311 GeoReport v2"),
+    ("security:", "Accounts"),
+    ("web:case", "Pages: cases, whistles, inbox"),
+    ("web:whistle", "Pages: cases, whistles, inbox"),
+    ("web:summons", "Pages: cases, whistles, inbox"),
+    ("web:media", "Pages: cases, whistles, inbox"),
+    ("web:notifications", "Pages: cases, whistles, inbox"),
+    ("web:evaluation", "Pages: cases, whistles, inbox"),
+    ("web:dashboard", "Pages: cases, whistles, inbox"),
+    ("web:grid", "Pages: grid work"),
+    ("web:patrol", "Pages: grid work"),
+    ("web:visit", "Pages: grid work"),
+    ("web:serve", "Pages: dual reporting (双报到)"),
+    ("web:party", "Pages: party building"),
+    ("web:workforce", "Pages: workforce and reports"),
+    ("web:admission", "Pages: workforce and reports"),
+    ("web:report_community", "Pages: workforce and reports"),
+    ("web:reports", "Pages: workforce and reports"),
+    ("web:activit", "Pages: activities"),
+    ("web:campaign", "Pages: campaigns, library, demonstration, monthly problems"),
+    ("web:library", "Pages: campaigns, library, demonstration, monthly problems"),
+    ("web:demonstration", "Pages: campaigns, library, demonstration, monthly problems"),
+    ("web:monthly", "Pages: campaigns, library, demonstration, monthly problems"),
+    ("web:", "Pages: public, the reporter's own"),
+    ("", "Operations"),
+)
+SHORT = {
+    "anonymous": "anon",
+    "resident": "res",
+    "grid-a": "grid",
+    "community-a": "comm",
+    "street-a": "street",
+    "um-a": "dept",
+    "district-a": "distr",
+    "city": "city",
+    "leader": "lead",
+    "admin": "admin",
+    "bureau-organiser": "unit",
+    "key-client": "key",
+    "key-street-a": "key→street",
+}
+
+
+def area_of(name: str) -> str:
+    return next(area for prefix, area in AREAS if name.startswith(prefix))
+
+
+def cell(rule: Rule, actor: str, scoped: bool) -> str:
+    if not rule.allowed(actor, outside=False):
+        return "✗"
+    if scoped and not rule.allowed(actor, outside=True):
+        return "◐"
+    return "✓"
+
+
+def markdown(patterns: dict[str, str], scoped: dict[str, bool]) -> str:
+    """The matrix as Markdown: reads by area, then the writes; ``patterns`` and ``scoped`` by route."""
+    table = rules()
+    out: list[str] = []
+    legend = (
+        "✓ reaches it (with any object the route was called with) · ◐ only inside their own scope: the "
+        "same route on district B's object is refused · ✗ refused (403/404, or the sign-in page)"
+    )
+    out.append(legend)
+    out.append("")
+    out.append("Columns: " + "; ".join(f"**{SHORT[a]}** {ACTOR_ROLES[a]}" for a in ACTORS) + ".")
+    by_area: dict[str, list[str]] = {}
+    for name in sorted(table):
+        by_area.setdefault(area_of(name), []).append(name)
+    order = list(dict.fromkeys(area for _, area in AREAS))
+    head = "| Route | " + " | ".join(SHORT[a] for a in ACTORS) + " | Note |"
+    rule_line = "|---|" + "---|" * len(ACTORS) + "---|"
+    writes: dict[str, list[str]] = {}
+    for area in order:
+        names = [n for n in by_area.get(area, []) if "write" not in table[n].flags]
+        for n in by_area.get(area, []):
+            if "write" in table[n].flags:
+                writes.setdefault(area, []).append(n)
+        if not names:
+            continue
+        out += ["", f"### {area}", "", head, rule_line]
+        for n in names:
+            r = table[n]
+            note = NOTES.get(n, "")
+            if "token" in r.flags:
+                note = note or "with the case's follow link only; a wrong token is refused"
+            if "nocall" in r.flags:
+                cells = ["·"] * len(ACTORS)
+            else:
+                cells = [cell(r, a, scoped.get(n, False)) for a in ACTORS]
+            route = "`/" + patterns.get(n, n).replace("|", "\\|") + "`"
+            out.append(f"| {route} | " + " | ".join(cells) + f" | {note} |")
+    out += [
+        "",
+        "### Writes",
+        "",
+        "Each is POSTed by every actor with an object outside the actor's scope (district B's case, "
+        "whistle, summons, notification, community, unit or party organisation; an unknown id where no "
+        "object of the kind is seeded; a wrong follow token), and anonymously: every such call is refused "
+        "and appends no event. The city-wide roles are not POSTed outside: nothing is outside their scope.",
+    ]
+    for area in order:
+        if area in writes:
+            routes = ", ".join("`/" + patterns.get(n, n) + "`" for n in writes[area] if n in patterns)
+            out += ["", f"- **{area}**: {routes}"]
+    return "\n".join(out) + "\n"
+
+
+def current_markdown() -> str:
+    from tests.security.args import args_for
+    from tests.security.engine import is_scoped
+    from tests.security.routes import route_names
+
+    patterns = route_names()
+    scoped = {n: is_scoped(args_for(n, p)) for n, p in patterns.items() if n in RULES}
+    return markdown(patterns, scoped)
+
+
+if __name__ == "__main__":
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chuishao.settings")
+    django.setup()
+    print(current_markdown(), end="")
