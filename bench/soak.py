@@ -14,7 +14,11 @@ PostgreSQL and Redis only (the faults are those of a deployment with several pro
    through file / dispatch / accept / start (REST actions with ``expected_status``), and read cases;
 3. at 15 % of the time takes a ``pg_dump -Fc`` under load; at 20 % SIGKILLs the second server's
    process group and the worker (a supervisor starts them again at once), then restarts PostgreSQL
-   (``pg_ctlcluster … restart``: one restart, a few seconds for everyone on the machine);
+   (``--fault restart``, the default: ``pg_ctlcluster … restart``, one restart, a few seconds for
+   everyone on the machine) — or, with ``--fault outage``, takes only the soak's database away for
+   OUTAGE_SECONDS (new connections refused, every open one terminated), which the app sees exactly as
+   a restart (``OperationalError``, broken connections) without breaking other users of the server
+   (the test suite's short form runs beside other tests);
 4. stops the load, lets the worker deliver what is due, stops the processes, and checks:
 
    - every report that got a 2xx exists exactly once (found, duplicates);
@@ -272,6 +276,24 @@ def _pg_args(url: str) -> list[str]:
     return [*args, "-U", parts.username] if parts.username else args
 
 
+OUTAGE_SECONDS = 5
+
+
+def _outage(base: str, name: str) -> None:
+    """The soak database refuses connections and loses every open one, for OUTAGE_SECONDS."""
+    with _admin(base) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        try:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                [name],
+            )
+            time.sleep(OUTAGE_SECONDS)
+        finally:
+            conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+
+
 def _pg_restart_command() -> list[str] | None:
     override = os.environ.get("CHUISHAO_SOAK_PG_RESTART")
     if override:
@@ -516,7 +538,7 @@ def main(
     clients: int = 4,
     database_url: str | None = None,
     keep: bool = False,
-    restart_postgres: bool = True,
+    fault: str = "restart",
     log=print,
 ) -> dict:
     """Run the soak; returns the figures (see the module's docstring)."""
@@ -530,7 +552,9 @@ def main(
         os.environ.get("CHUISHAO_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     )
     redis.Redis.from_url(redis_url, socket_connect_timeout=2).ping()
-    restart = _pg_restart_command() if restart_postgres else None
+    restart = _pg_restart_command() if fault == "restart" else None
+    if fault == "restart" and restart is None:
+        raise SystemExit("no pg_ctlcluster cluster found: set CHUISHAO_SOAK_PG_RESTART or use --fault outage")
 
     name = f"chuishao_soak_{os.getpid()}"
     restored = name + "_restored"
@@ -600,12 +624,16 @@ def main(
                 for victim in ("app1", "worker"):
                     procs.start(victim)  # the supervisor's restart
                 procs.wait_healthy("app1")
+                t_fault = time.monotonic()
                 if restart:
-                    t_restart = time.monotonic()
                     subprocess.run(restart, check=True, capture_output=True)  # noqa: S603
+                    what = "PostgreSQL restart"
+                elif fault == "outage":
+                    _outage(base, name)
+                    what = "database outage (connections refused and terminated)"
+                if restart or fault == "outage":
                     figures["faults"].append(
-                        f"PostgreSQL restart at {t_restart - t0:.1f} s "
-                        f"(took {time.monotonic() - t_restart:.1f} s)"
+                        f"{what} at {t_fault - t0:.1f} s (took {time.monotonic() - t_fault:.1f} s)"
                     )
                 phase = "faulted"
             time.sleep(1)
@@ -734,10 +762,15 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=180)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="keep the soak databases")
-    parser.add_argument("--no-restart", action="store_true", help="do not restart PostgreSQL")
+    parser.add_argument(
+        "--fault",
+        choices=["restart", "outage", "none"],
+        default="restart",
+        help="restart PostgreSQL (default), take only the soak database away, or neither",
+    )
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
-    result = main(args.seconds, args.clients, keep=args.keep, restart_postgres=not args.no_restart)
+    result = main(args.seconds, args.clients, keep=args.keep, fault=args.fault)
     print(json.dumps(result, indent=2, ensure_ascii=False))
     print(markdown(result))
     if args.json:
