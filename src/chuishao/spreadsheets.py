@@ -16,7 +16,7 @@ def safe_text(value: Any) -> Any:
 
 
 def export_record(
-    *, actor: Any, what: str, fmt: str, rows: int, city_id: int | None = None, **scope: Any
+    *, actor: Any, what: str, fmt: str, rows: int | None = None, city_id: int | None = None, **scope: Any
 ) -> None:
     """Every download of a spreadsheet is an event on the actor's export chain: who took what (``what``,
     the ``scope`` it was limited to), in which format and how many rows — so a leak can be traced."""
@@ -31,5 +31,5 @@ def export_record(
             actor=actor,
             chain=f"exports:{who if who is not None else 'system'}",
             city_id=city_id,
-            after={"what": what, "format": fmt, "rows": rows, **scope},
+            after={"what": what, "format": fmt, **({"rows": rows} if rows is not None else {}), **scope},
         )

@@ -98,3 +98,20 @@ def test_an_odd_period_on_the_web_page_is_the_current_month(city, period):
         r'attachment; filename="evaluation-grid-20\d\d-\d\d\.csv"', response["Content-Disposition"]
     )
     assert re.fullmatch(r"20\d\d-\d\d", Event.objects.filter(verb="export.downloaded").get().after["period"])
+
+
+@pytest.mark.parametrize(
+    ("who", "url", "what"),
+    [
+        ("city", "/dashboard/?format=xlsx", {"what": "dashboard", "node": "110000"}),
+        ("street-a", "/workers/110901001/?format=xlsx", {"what": "workers", "node": "110901001"}),
+    ],
+    ids=["dashboard", "workers"],
+)
+def test_the_other_spreadsheet_downloads_are_events_too(city, who, url, what):
+    client = APIClient()
+    client.force_login(city.people[who])
+    response = client.get(url)
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    event = Event.objects.filter(verb="export.downloaded").get()
+    assert event.actor_id == city.people[who].pk and what.items() <= event.after.items()

@@ -42,6 +42,7 @@ from chuishao.geo.models import Jurisdiction
 from chuishao.library.selectors import published_exemplars
 from chuishao.orgs.models import Organisation
 from chuishao.party.coverage import coverage_nodes
+from chuishao.spreadsheets import export_record
 
 MAX_ID = 2**31 - 1
 DATETIME = {"input_formats": ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]}
@@ -481,6 +482,9 @@ def _report_response(request: HttpRequest, report: rep.Report, here: str, name: 
         )
         response["Content-Disposition"] = (
             f'attachment; filename="activities-{name}-{report.start}-{report.end}.xlsx"'
+        )
+        export_record(
+            actor=request.user, what="activities", fmt="xlsx", of=name, start=report.start, end=report.end
         )
         return response
     return render(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from chuishao import clock
 from chuishao.dbrouting import replica_reads
 from chuishao.evaluation.definitions import RATES, period_of
+from chuishao.spreadsheets import export_record
 from chuishao.web.dashboard import (
     HEADLINE_RATES,
     TREND_RATES,
@@ -40,6 +41,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     board = dashboard(request.user, node, period)
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(dashboard_xlsx(board), content_type=XLSX)
+        export_record(actor=request.user, what="dashboard", fmt="xlsx", node=node.code, period=period)
         response["Content-Disposition"] = f'attachment; filename="dashboard-{node.code}-{period}.xlsx"'
         return response
     labels = {r.name: str(r.label) for r in RATES}

@@ -37,6 +37,7 @@ from chuishao.party.coverage import (
 )
 from chuishao.party.errors import PartyError, PartyNotFound
 from chuishao.party.models import PartyMember, PartyRole
+from chuishao.spreadsheets import export_record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DAY = re.compile(r"^20\d\d-\d\d-\d\d$")
@@ -72,6 +73,7 @@ def coverage_page(request: HttpRequest, code: str | None = None) -> HttpResponse
     report = coverage_report(node, on)
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(coverage_xlsx(report), content_type=XLSX)
+        export_record(actor=request.user, what="party_coverage", fmt="xlsx", node=node.code, on=str(on))
         response["Content-Disposition"] = f'attachment; filename="party-coverage-{node.code}-{on}.xlsx"'
         return response
     labels = {m: str(MEASURE_LABELS[m]) for m in MEASURES}

@@ -40,6 +40,7 @@ from chuishao.engagement.reports import report_columns, report_xlsx, unit_report
 from chuishao.engagement.scopes import is_manager
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Organisation
+from chuishao.spreadsheets import export_record
 from chuishao.web import serve_forms as f
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -494,6 +495,9 @@ def unit_report_page(request: HttpRequest, pk: int) -> HttpResponse:
     report = unit_report(actor=request.user, unit=unit, year=year, quarter=quarter)
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(report_xlsx(report), content_type=XLSX)
+        export_record(
+            actor=request.user, what="service_report", fmt="xlsx", unit=unit.code, year=year, quarter=quarter
+        )
         name = f"service-{unit.code}-{year}{f'-Q{quarter}' if quarter else ''}.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import grants_of, holds_role_over
-from chuishao.spreadsheets import safe_text
+from chuishao.spreadsheets import export_record, safe_text
 from chuishao.web import workforce_forms as f
 from chuishao.web.community_report import CATALOGUE, community_month, community_month_xlsx
 from chuishao.workforce import selectors as sel
@@ -86,6 +86,7 @@ def roster_page(
             return redirect("web:workforce_roster", code)
     node = _roster_node(request, code)
     if request.GET.get("format") == "xlsx":
+        export_record(actor=request.user, what="workers", fmt="xlsx", node=node.code)
         return _roster_xlsx(node)
     forms = forms or {}
     hire_communities = _communities_for_hire(request.user, node)
@@ -395,6 +396,9 @@ def community_report_page(request: HttpRequest, code: str | None = None) -> Http
     sections = community_month(node, month)
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(community_month_xlsx(node, month, sections), content_type=XLSX)
+        export_record(
+            actor=request.user, what="community_month", fmt="xlsx", node=node.code, month=f"{month:%Y-%m}"
+        )
         response["Content-Disposition"] = f'attachment; filename="community-{node.code}-{month:%Y-%m}.xlsx"'
         return response
     return render(
