@@ -225,7 +225,7 @@ RULES: dict[str, str] = {
     "web:workforce_roster": "community-a street-a district-a city leader admin",
     "web:workforce_hire": "nobody, write",
     "web:workforce_act": "nobody, write",
-    "web:workforce_worker": "nobody",
+    "web:workforce_worker": "community-a street-a district-a city leader admin",
     "web:admissions": "community-a street-a um-a district-a city leader admin",
     "web:admission_new": "nobody, write",
     "web:admission_act": "nobody, write",
@@ -455,11 +455,28 @@ def current_markdown() -> str:
     return markdown(patterns, scoped)
 
 
+DOC_START, DOC_END = "<!-- access-matrix:start -->", "<!-- access-matrix:end -->"
+
+
+def write_doc(path: str) -> None:
+    """Replace the matrix section of ``path`` (docs/security.md) with the current table."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    head, rest = text.split(DOC_START, 1)
+    tail = rest.split(DOC_END, 1)[1]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f"{head}{DOC_START}\n{current_markdown()}{DOC_END}{tail}")
+
+
 if __name__ == "__main__":
     import os
+    import sys
 
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chuishao.settings")
     django.setup()
-    print(current_markdown(), end="")
+    if sys.argv[1:2] == ["--write"]:
+        write_doc(sys.argv[2] if len(sys.argv) > 2 else "docs/security.md")
+    else:
+        print(current_markdown(), end="")

@@ -89,6 +89,7 @@ def build_world() -> World:
     from chuishao.notify.models import Notification
     from chuishao.orgs.apikeys import apikey_create
     from chuishao.orgs.services import organisation_upsert
+    from chuishao.workforce.services import worker_hire
 
     city = add_engagement(build_small_city())
     sides = {}
@@ -149,6 +150,16 @@ def build_world() -> World:
             case=case,
             title=f"派遣 {case.number}",
             created_at=clock.now(),
+        )
+    # A community worker on each side; the name is personal data (the outside one carries PERSON_B).
+    for side, street_user, name in (("a", "street-a", f"王{PERSON_A}"), ("b", "street-b", f"王{PERSON_B}")):
+        sides[side].extra["worker"] = worker_hire(
+            actor=city.people[street_user],
+            community=city.nodes[sides[side].community],
+            name=name,
+            post="other",
+            grade=3,
+            started_on="2020-03-01",
         )
     # The evaluation rollup, so that a street's trend has rows.
     rollup_rebuild(city_id=city.city.pk, settle=dt.timedelta(0))

@@ -24,7 +24,7 @@ from tests.security.seed import build_world
 pytestmark = pytest.mark.django_db
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
-START, END = "<!-- access-matrix:start -->", "<!-- access-matrix:end -->"
+START, END = matrix.DOC_START, matrix.DOC_END
 # What a write is POSTed with: enough to pass a form's checks if the scope check were missing.
 FORM = {
     "text": "matrix",
@@ -73,8 +73,7 @@ def test_docs_security_holds_the_current_matrix():
     assert START in text and END in text, f"{DOC} lacks the {START} … {END} section"
     written = text.split(START, 1)[1].split(END, 1)[0].strip()
     assert written == matrix.current_markdown().strip(), (
-        "docs/security.md's matrix is out of date: run `python -m tests.security.matrix` and paste it "
-        f"between {START} and {END}"
+        "docs/security.md's matrix is out of date: run `python -m tests.security.matrix --write`"
     )
 
 
