@@ -83,3 +83,11 @@ def test_behind_the_proxy_the_last_forwarded_address_counts(rf, settings, proxie
         settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7")
     assert client_ip(request) == ("203.0.113.7" if proxied else "10.0.0.2")
+
+
+def test_an_unusable_address_counts_as_none(rf):
+    from chuishao.security.client import client_ip
+
+    assert client_ip(rf.get("/", REMOTE_ADDR="")) is None
+    assert client_ip(rf.get("/", REMOTE_ADDR="not-an-address")) is None
+    assert client_ip(rf.get("/", REMOTE_ADDR="2001:db8::1")) == "2001:db8::1"
