@@ -55,7 +55,7 @@ ARGS: dict[str, dict[str, str]] = {
     "web:activities_report_org": {"pk": "org"},
     "web:activities_report_node": {"code": "community"},
     **{
-        f"web:activity{suffix}": {"pk": "unknown"}
+        f"web:activity{suffix}": {"pk": "activity"}
         for suffix in (
             "",
             "_qr",
@@ -68,7 +68,7 @@ ARGS: dict[str, dict[str, str]] = {
             "_cancel",
         )
     },
-    "web:activity_figure": {"pk": "unknown"},
+    "web:activity_figure": {"pk": "activity"},
     "web:campaign": {"pk": "unknown"},
     "web:campaign_step": {"pk": "unknown", "step": "=open"},
     "web:campaign_reviewer_add": {"pk": "unknown"},

@@ -11,6 +11,8 @@ name from ``GROUPS`` or actor names), then flags:
   the actor's scope and must be refused without an event being appended.
 - ``public``: the route shows every district's objects by design (no personal data); otherwise an
   object outside the actor's scope is refused to everyone but the city-wide roles.
+- ``open``: every actor in the group reaches the route for any district's object, but the page holds
+  no data of an object outside their scope (the answers are still searched for the markers).
 - ``token``: the URL carries a follow token; outside means the wrong token, refused to everyone.
 - ``own``: the object is the actor's own (a notification); another person's is refused to everyone.
 - ``nocall``: not called (see the note in ``NOTES``).
@@ -67,7 +69,7 @@ def acts_as_person(actor: str, route: str) -> bool:
     return actor in PEOPLE or (actor == "key-street-a" and route.startswith("v1:"))
 
 
-FLAGS = frozenset({"write", "public", "token", "own", "nocall"})
+FLAGS = frozenset({"write", "public", "open", "token", "own", "nocall"})
 
 RULES: dict[str, str] = {
     # --- operations
@@ -238,9 +240,9 @@ RULES: dict[str, str] = {
     "web:activities_reports": "community-a street-a district-a city leader admin",
     "web:activities_report_org": "nobody",
     "web:activities_report_node": "community-a street-a district-a city leader admin",
-    "web:activity": "nobody",
-    "web:activity_qr": "nobody",
-    "web:activity_check_in": "nobody",
+    "web:activity": "street-a district-a city leader admin",
+    "web:activity_qr": "street-a district-a city admin",
+    "web:activity_check_in": "people, open",
     **{
         f"web:activity_{v}": "nobody, write"
         for v in ("signup", "signup_cancel", "leave", "mark", "close", "cancel", "figure")
@@ -292,6 +294,9 @@ NOTES = {
     "v1:jurisdiction-detail": "reference data (the map of jurisdictions)",
     "v1:evaluation-trend": "called for streets A1 and B1: a grid, community or department is not a street",
     "web:serve_calendar": "a community's public calendar",
+    "web:activity_check_in": (
+        "the QR code's target: a members-only activity's title shown only to those who may see it"
+    ),
 }
 
 
@@ -308,7 +313,7 @@ class Rule:
             return True
         if self.flags & {"token", "own"}:
             return False
-        return "public" in self.flags or actor in CITYWIDE
+        return bool(self.flags & {"public", "open"}) or actor in CITYWIDE
 
 
 def parse(text: str) -> Rule:

@@ -82,6 +82,7 @@ def _case(city, who: str, grid: str, marker: str, reporter_name: str):
 
 def build_world() -> World:
     from chuishao import clock
+    from chuishao.activities.services import activity_create
     from chuishao.actors import SYSTEM
     from chuishao.cases.services.whistle import whistle_blow
     from chuishao.evaluation.services import rollup_rebuild
@@ -160,6 +161,19 @@ def build_world() -> World:
             post="other",
             grade=3,
             started_on="2020-03-01",
+        )
+    # A branch meeting (members only) of each side's party organisation, a week ahead.
+    start = clock.now() + dt.timedelta(days=7)
+    for side, street_user, marker in (("a", "street-a", MARKER_A), ("b", "street-b", MARKER_B)):
+        sides[side].extra["activity"] = activity_create(
+            actor=city.people[street_user],
+            organiser=sides[side].extra["partyorg"],
+            kind="branch_meeting",
+            meeting_kind="general",
+            title=f"支部党员大会 {marker}",
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=2),
+            place="党群服务中心",
         )
     # The evaluation rollup, so that a street's trend has rows.
     rollup_rebuild(city_id=city.city.pk, settle=dt.timedelta(0))
