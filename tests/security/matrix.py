@@ -280,7 +280,7 @@ RULES: dict[str, str] = {
     "web:monthly": "district-a city leader admin",
     "web:monthly_candidate": "nobody",
     "web:monthly_problems": "um-a district-a city leader admin",
-    "web:monthly_problem": "nobody",
+    "web:monthly_problem": "um-a district-a city leader admin",
     **{f"web:monthly_{v}": "nobody, write" for v in ("take_on", "task_add", "task_done")},
 }
 NOTES = {

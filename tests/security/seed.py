@@ -85,8 +85,10 @@ def build_world() -> World:
     from chuishao.activities.services import activity_create
     from chuishao.actors import SYSTEM
     from chuishao.cases.services.whistle import whistle_blow
+    from chuishao.catalog.models import Category
     from chuishao.evaluation.services import rollup_rebuild
     from chuishao.events.models import Event
+    from chuishao.monthly.services import problem_take_on
     from chuishao.notify.models import Notification
     from chuishao.orgs.apikeys import apikey_create
     from chuishao.orgs.services import organisation_upsert
@@ -174,6 +176,15 @@ def build_world() -> World:
             starts_at=start,
             ends_at=start + dt.timedelta(hours=2),
             place="党群服务中心",
+        )
+    # A problem of the month on each side's street, led by its district's urban management bureau.
+    for side, dept, marker in (("a", "um-110901", MARKER_A), ("b", "um-110902", MARKER_B)):
+        sides[side].extra["problem"] = problem_take_on(
+            actor=city.people["city"],
+            title=f"电动车楼道充电 {marker}",
+            categories=[Category.objects.get(kind="event", code="0102")],
+            area=city.nodes[sides[side].street],
+            lead=city.orgs[dept],
         )
     # The evaluation rollup, so that a street's trend has rows.
     rollup_rebuild(city_id=city.city.pk, settle=dt.timedelta(0))
