@@ -438,10 +438,13 @@ def markdown(patterns: dict[str, str], scoped: dict[str, bool]) -> str:
         "",
         "### Writes",
         "",
-        "Each is POSTed by every actor with an object outside the actor's scope (district B's case, "
-        "whistle, summons, notification, community, unit or party organisation; an unknown id where no "
-        "object of the kind is seeded; a wrong follow token), and anonymously: every such call is refused "
-        "and appends no event. The city-wide roles are not POSTed outside: nothing is outside their scope.",
+        "A write that names an object is POSTed by every actor below the city with an object outside "
+        "their scope: district B's case, whistle, summons, notification, community, unit, party "
+        "organisation, community worker, meeting or problem of the month; an unknown id where no object "
+        "of the kind is seeded; a wrong follow token. A write without an object (the desk's bulk action, "
+        "signing up, exporting one's data…) is POSTed anonymously and with the Open311 key. Every such "
+        "call must be refused — 401/403/404/405, the sign-in page, or on a page a redirect back with a "
+        "message — and must append no event. Writes inside the scope are the domain tests' business.",
     ]
     for area in order:
         if area in writes:
