@@ -91,6 +91,39 @@ class City:
 
 
 def build_small_city() -> City:
+    """The small city, built through the services once per process and copied back row by row after.
+
+    Most tests start from it, and building it (catalog, calendar, geography, organisations, people, each
+    with its events and an Argon2 hash) costs seconds on a loaded machine; copying the rows it wrote costs
+    milliseconds. See ``tests/snapshot.py`` for when a copy is used and when the services run again.
+    """
+    from tests.snapshot import restore_or_record
+
+    return restore_or_record(_build_small_city, _city_keys, _city_from_keys)
+
+
+def _city_keys(city: City) -> dict:
+    return {
+        "orgs": {code: org.pk for code, org in city.orgs.items()},
+        "people": {name: person.pk for name, person in city.people.items()},
+    }
+
+
+def _city_from_keys(keys: dict) -> City:
+    from django.contrib.auth import get_user_model
+
+    nodes = {j.code: j for j in Jurisdiction.objects.all()}
+    orgs = Organisation.objects.in_bulk(list(keys["orgs"].values()))
+    people = get_user_model().objects.in_bulk(list(keys["people"].values()))
+    return City(
+        city=nodes["110000"],
+        nodes=nodes,
+        orgs={code: orgs[pk] for code, pk in keys["orgs"].items()},
+        people={name: people[pk] for name, pk in keys["people"].items()},
+    )
+
+
+def _build_small_city() -> City:
     catalog_load_defaults(actor=SYSTEM)
     workforce_load_defaults()
     calendar_load_official(actor=SYSTEM, years=[2025, 2026])
