@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import PASSWORD, build_small_city, grid_centre
+from tests.factories import build_small_city, grid_centre
 
 GRID_A = "110901001001001"
 GRID_B = "110902001001001"
@@ -36,10 +36,17 @@ def report(city):
 
 @pytest.fixture
 def login(client, city):
-    """Sign the test client in as one of the small city's people."""
+    """Sign the test client in as one of the small city's people (or anyone made since, by username).
+
+    ``force_login`` skips the Argon2 check (about half a second of a loaded CI core per sign-in);
+    signing in through the page itself is what tests/web/test_accounts.py and tests/accounts prove.
+    """
+    from django.contrib.auth import get_user_model
 
     def as_(username: str):
-        assert client.login(username=username, password=PASSWORD)
+        person = get_user_model().objects.get(username=username)
+        assert person.is_active and person.has_usable_password()
+        client.force_login(person)
         return client
 
     return as_
