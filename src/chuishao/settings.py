@@ -67,6 +67,8 @@ AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CHUISHAO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# Personal data of finished cases is anonymised this many days after closing (PIPL); 0 keeps it.
+CHUISHAO_RETENTION_DAYS = int(os.environ.get("CHUISHAO_RETENTION_DAYS", "730"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -95,6 +97,7 @@ INSTALLED_APPS = [
     "chuishao.campaigns",
     "chuishao.demonstration",
     "chuishao.monthly",
+    "chuishao.privacy",
     "chuishao.api",
     "chuishao.web",
     "chuishao.demo",

@@ -114,12 +114,12 @@ def test_the_command_reports_and_can_stay_dry(city, closed, capsys):
     assert "retention is off" in capsys.readouterr().out
 
 
-def test_the_period_comes_from_settings_then_environment(settings, monkeypatch):
+def test_the_period_comes_from_settings(settings):
     assert retention_days() == 730
-    monkeypatch.setenv("CHUISHAO_RETENTION_DAYS", "365")
-    assert retention_days() == 365
     settings.CHUISHAO_RETENTION_DAYS = 1095
     assert retention_days() == 1095
+    settings.CHUISHAO_RETENTION_DAYS = -5
+    assert retention_days() == 0
 
 
 @pytest.mark.parametrize(

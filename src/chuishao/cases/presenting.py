@@ -53,6 +53,8 @@ VERB_WORDS = {
     "case.supervised": _("put the case under supervision (督办)"),
     "case.chased": _("urged the owner to get on with it (催办)"),
     "case.volunteer_task": _("asked registered party members to help as volunteers (双报到)"),
+    "case.anonymised": _("removed the reporter's personal data"),
+    "case.data_exported": _("the reporter downloaded their data"),
 }
 
 # What a colour change (case.warned) says, by the colour the sweep wrote.

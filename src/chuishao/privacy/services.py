@@ -14,7 +14,6 @@ and the audit chain stays intact; anonymising itself appends one event naming on
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -58,12 +57,9 @@ class PrivacyError(Exception):
 
 
 def retention_days() -> int:
-    """The retention period in days: the setting, else the environment, else the default; 0 turns the
-    job off."""
-    value = getattr(settings, "CHUISHAO_RETENTION_DAYS", None)
-    if value is None:
-        value = os.environ.get("CHUISHAO_RETENTION_DAYS", "") or DEFAULT_RETENTION_DAYS
-    return max(int(value), 0)
+    """The retention period in days (``CHUISHAO_RETENTION_DAYS``, read from the environment by the
+    settings); 0 turns the job off."""
+    return max(int(getattr(settings, "CHUISHAO_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)), 0)
 
 
 def scrub_contacts(text: str) -> str:
