@@ -9,6 +9,14 @@
   map.setView([39.9, 116.3], 12);
   var gridStyle = { color: "#5b7083", weight: 1, fillColor: "#e8eef3", fillOpacity: 0.5 };
 
+  // A DOM node, never an HTML string: Leaflet inserts a string tooltip as HTML, and grid names are
+  // imported data.
+  function text(value) {
+    var node = document.createElement("span");
+    node.textContent = value;
+    return node;
+  }
+
   function caseMarkers(cases) {
     return cases.map(function (c) {
       var link = document.createElement("a");
@@ -90,7 +98,7 @@
     .then(function (fc) {
       grids = L.geoJSON(fc, {
         style: gridStyle,
-        onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name, { sticky: true }); },
+        onEachFeature: function (f, layer) { layer.bindTooltip(text(f.properties.name), { sticky: true }); },
       }).addTo(map);
       // Clicks on a grid polygon set the point too.
       grids.on("click", function (e) { place(e.latlng, false); });

@@ -10,15 +10,23 @@
     var map = L.map(el, { attributionControl: false, zoomSnap: 0.25 });
     map.setView([39.9, 116.3], 12);
     var layers = [];
+    // DOM nodes, never HTML strings: Leaflet inserts a string tooltip as HTML, and case addresses and
+    // organisation names are data people typed.
+    var text = function (value, className) {
+      var node = document.createElement("span");
+      if (className) node.className = className;
+      node.textContent = value;
+      return node;
+    };
     data.cases.forEach(function (c) {
       if (c.grid) {
         layers.push(L.geoJSON(c.grid, { style: { color: "#5b7083", weight: 1, fillOpacity: 0.06 } }).addTo(map));
       }
-      layers.push(L.marker(c.point, { title: c.label }).bindTooltip(c.label).addTo(map));
+      layers.push(L.marker(c.point, { title: c.label }).bindTooltip(text(c.label)).addTo(map));
     });
     data.checkins.forEach(function (p) {
-      var icon = L.divIcon({ className: "pin-icon", html: '<span class="pin">' + p.pin + "</span>", iconSize: [22, 22] });
-      layers.push(L.marker(p.point, { icon: icon, title: p.label }).bindTooltip(p.label).addTo(map));
+      var icon = L.divIcon({ className: "pin-icon", html: text(p.pin, "pin"), iconSize: [22, 22] });
+      layers.push(L.marker(p.point, { icon: icon, title: p.label }).bindTooltip(text(p.label)).addTo(map));
     });
     if (layers.length) map.fitBounds(L.featureGroup(layers).getBounds().pad(0.4), { maxZoom: 19 });
   }
