@@ -128,7 +128,23 @@ def memberships_of(person_ids: set[int]) -> dict[int, list[Membership]]:
     return found
 
 
-def office_of(event: Event, case: Case, people: dict[int, list[Membership]]) -> str:
+def reporter_of(case: Case, events: list[Event]) -> int | None:
+    """The reporting account: the case's, or — once anonymising dropped the link (retention, erasure) —
+    the account the report event names. A case reported for someone (a hotline call) had no reporter
+    account and still has none: its operator stays a colleague."""
+    if case.reporter_id is not None:
+        return case.reporter_id
+    dropped = any(
+        e.verb == "case.anonymised" and "reporter" in (e.after or {}).get("dropped", []) for e in events
+    )
+    if not dropped:
+        return None
+    return next((e.actor_id for e in events if e.verb == "case.reported"), None)
+
+
+def office_of(
+    event: Event, case: Case, people: dict[int, list[Membership]], reporter_id: int | None = None
+) -> str:
     """Who acted, as an office or role, never a staff member's name; the reporter is "the reporter".
 
     ``people`` are the actors' memberships (``memberships_of``); the role the event's transition
@@ -138,7 +154,7 @@ def office_of(event: Event, case: Case, people: dict[int, list[Membership]]) -> 
         if event.verb == "case.reported" or "reporter" in event.actor_label:
             return str(_("the reporter"))
         return str(_("the system"))
-    if event.actor_id == case.reporter_id:
+    if event.actor_id == (reporter_id if reporter_id is not None else case.reporter_id):
         return str(_("the reporter"))
     transition = TABLE.get(event.verb.removeprefix("case."))
     roles = transition.roles if transition else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Any
 
 from django.conf import settings
@@ -127,17 +128,45 @@ def mask_email(email: str) -> str:
     return local[:1] + "***@" + domain
 
 
+# Masking free text: phone numbers (7+ digits, spaces, dashes, a leading +) and e-mail addresses.
+# ASCII classes on purpose: Chinese characters are "word" characters and sit right next to numbers.
+EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+PHONE = re.compile(r"(?<![A-Za-z0-9])\+?[0-9][0-9\- ]{5,18}[0-9](?![A-Za-z0-9])")
+DATE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$")
+
+
+def _mask_phone(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if sum(c.isdigit() for c in text) < 7 or DATE.match(text):
+        return text
+    keep = 3 if not text.startswith("+") else 4
+    return text[:keep] + re.sub(r"\d", "*", text[keep:-4]) + text[-4:]
+
+
+def mask_contacts(text: str) -> str:
+    """The text with e-mail addresses replaced and phone numbers shown as ``138****1234``."""
+    text = EMAIL.sub("***@***", text or "")
+    return PHONE.sub(_mask_phone, text)
+
+
 def reporter_contact(*, actor: Any, case: Case) -> dict[str, str]:
-    """The reporter's name, phone and e-mail as this actor may see them."""
+    """The reporter's name, phone and e-mail as this actor may see them, and the description with any
+    phone number or e-mail typed into it masked the same way for roles that do not call back."""
     is_reporter = case.reporter_id is not None and case.reporter_id == getattr(actor, "pk", None)
     # The role that reaches this case must be one that calls back, not a role the person holds elsewhere.
     if is_reporter or acting_grant(actor, case, CONTACT_ROLES) is not None:
-        return {"name": case.reporter_name, "phone": case.reporter_phone, "email": case.reporter_email}
+        return {
+            "name": case.reporter_name,
+            "phone": case.reporter_phone,
+            "email": case.reporter_email,
+            "description": case.description,
+        }
     name = case.reporter_name[:1] + "*" * max(len(case.reporter_name) - 1, 0) if case.reporter_name else ""
     return {
         "name": name,
         "phone": mask_phone(case.reporter_phone) if case.reporter_phone else "",
         "email": mask_email(case.reporter_email) if case.reporter_email else "",
+        "description": mask_contacts(case.description),
     }
 
 

@@ -17,6 +17,7 @@ from chuishao.cases.presenting import (
     event_words,
     memberships_of,
     office_of,
+    reporter_of,
     status_label,
 )
 from chuishao.events.models import Event
@@ -102,11 +103,12 @@ def timeline(events: list[Event], case: Case, *, public: bool) -> list[Step]:
     people = memberships_of({e.actor_id for e in events if e.actor_id})
     targets = {(e.after or {}).get("escalated_to_id") for e in events if e.verb == "case.escalated"}
     places = dict(Jurisdiction.objects.filter(pk__in=targets - {None}).values_list("pk", "name"))
+    reporter_id = reporter_of(case, events)
     steps = []
     for e in events:
-        role_or_office = office_of(e, case, people)
+        role_or_office = office_of(e, case, people, reporter_id)
         # Staff see which colleague acted; a reporter is never named (their login may be their phone).
-        by_reporter = e.actor_id is None or e.actor_id == case.reporter_id
+        by_reporter = e.actor_id is None or e.actor_id == reporter_id
         who = role_or_office if public or by_reporter else f"{e.actor_label} ({role_or_office})"
         steps.append(
             Step(

@@ -10,7 +10,6 @@ notes, addresses, coordinates and photos are never part of a public document.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django.utils import timezone, translation
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chuishao.cases.models import Case, Status
+from chuishao.cases.selectors import mask_contacts
 from chuishao.cases.transitions import TERMINAL
 from chuishao.catalog.models import Category, CategoryQuestion, QuestionType, Stage
 
@@ -71,27 +71,6 @@ def status_notes(case: Case) -> str:
     if with_org is not None and case.lead_org_id is not None:
         return str(with_org) % {"org": case.lead_org.name}
     return str(plain)
-
-
-# Masking free text: phone numbers (7+ digits, spaces, dashes, a leading +) and e-mail addresses.
-# ASCII classes on purpose: Chinese characters are "word" characters and sit right next to numbers.
-EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-PHONE = re.compile(r"(?<![A-Za-z0-9])\+?[0-9][0-9\- ]{5,18}[0-9](?![A-Za-z0-9])")
-DATE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$")
-
-
-def _mask_phone(match: re.Match[str]) -> str:
-    text = match.group(0)
-    if sum(c.isdigit() for c in text) < 7 or DATE.match(text):
-        return text
-    keep = 3 if not text.startswith("+") else 4
-    return text[:keep] + re.sub(r"\d", "*", text[keep:-4]) + text[-4:]
-
-
-def mask_contacts(text: str) -> str:
-    """The text with e-mail addresses replaced and phone numbers shown as ``138****1234``."""
-    text = EMAIL.sub("***@***", text or "")
-    return PHONE.sub(_mask_phone, text)
 
 
 def w3c(value: dt.datetime | None) -> str | None:

@@ -28,6 +28,7 @@ from chuishao.cases.selectors import (
     case_timeline,
     cases_visible_to,
     dispatch_candidates_q,
+    mask_contacts,
     reporter_contact,
 )
 from chuishao.cases.services.engine import allowed_actions
@@ -115,7 +116,8 @@ def case_summary(case: Case, *, request: Any, now: dt.datetime) -> dict[str, Any
             "name": case.category.name,
             "name_en": case.category.name_en,
         },
-        "description": case.description,
+        # Lists mask contacts typed into the text for everyone; the detail shows them to roles that call back.
+        "description": mask_contacts(case.description),
         "address": case.address,
         "lat": case.lat,
         "lng": case.lng,
@@ -143,6 +145,7 @@ def case_detail(case: Case, *, actor: Any, request: Any) -> dict[str, Any]:
     now = clock.now()
     data = case_summary(case, request=request, now=now)
     contact = reporter_contact(actor=actor, case=case)
+    data["description"] = contact["description"]
     assignments = (
         CaseAssignment.objects.filter(case_id=case.pk, active=True)
         .select_related("organisation")
