@@ -91,6 +91,12 @@ def test_command_export_refresh_rebuild(scenario, tmp_path):
         stdout=out,
     )
     assert target.read_bytes().startswith(b"\xef\xbb\xbf")
+    # Each file taken at the command line is recorded like a download, naming the OS account.
+    from chuishao.events.models import Event
+
+    taken = list(Event.objects.filter(verb="export.downloaded").order_by("id"))
+    assert [e.after["format"] for e in taken] == ["xlsx", "csv"]
+    assert all(e.actor_label.startswith("command line (") and e.after["what"] == "evaluation" for e in taken)
 
 
 def test_a_unit_name_that_looks_like_a_formula_stays_text(rows):

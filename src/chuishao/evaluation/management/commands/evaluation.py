@@ -3,13 +3,14 @@ one month's indicators for one unit kind as XLSX or CSV."""
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from chuishao.actors import SYSTEM
+from chuishao.actors import SYSTEM, SystemActor
 from chuishao.evaluation.definitions import UNIT_KINDS
-from chuishao.evaluation.exports import FORMATS, export
+from chuishao.evaluation.exports import FORMATS, evaluation_export
 from chuishao.evaluation.selectors import indicators
 from chuishao.evaluation.services import rollup_rebuild, rollup_refresh
 from chuishao.geo.models import Jurisdiction
@@ -48,7 +49,17 @@ class Command(BaseCommand):
             rows = indicators(
                 actor=SYSTEM, unit_kind=options["unit"], period=options["period"], city_id=city.pk
             )
-            Path(options["out"]).write_bytes(export(rows, options["fmt"]))
+            # A file taken at the command line is an export like a download: the event names the OS account.
+            actor = SystemActor(label=f"command line ({getpass.getuser()})")
+            data = evaluation_export(
+                actor=actor,
+                rows=rows,
+                fmt=options["fmt"],
+                unit_kind=options["unit"],
+                period=options["period"],
+                city_id=city.pk,
+            )
+            Path(options["out"]).write_bytes(data)
             self.stdout.write(f"{len(rows)} rows written to {options['out']}")
 
 
