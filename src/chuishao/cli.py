@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
             "  audit verify | checkpoint  verify the event chains / seal new events\n"
             "  apikey create NAME [--scope S] [--person U] | list | revoke NAME   API keys\n"
             "  worker [--no-scheduler]   run the task queue (sweeps, notifications, rollups, retention)\n"
-            "  backup PATH | restore PATH [--force]   copy / restore the SQLite database (PostgreSQL: pg_dump)\n"
+            "  backup PATH | restore PATH [--force]   copy / restore the SQLite database (PG: pg_dump)\n"
             "  privacy retention [--dry-run] | export USER | erase USER   personal data (PIPL)\n"
             "  bench-data --grids N --cases M   a synthetic city for the benchmarks\n"
             "  manage COMMAND …          any Django management command (migrate, createsuperuser …)\n"
