@@ -5,6 +5,7 @@ community staff open the coverage map and see the grid nobody walked in red."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import shot, sign_in
 from tests.factories import build_small_city, grid_centre
@@ -44,7 +45,7 @@ def test_patrol_visit_report_and_coverage_in_the_browser(live_server, browser_pa
 
     # A report on the spot: the page locates at once; the category is description enough.
     worker.click("[data-testid=patrol-report]")
-    worker.wait_for_function("document.getElementById('id_lat').value !== ''")
+    expect(worker.locator("#id_lat")).not_to_have_value("")
     worker.select_option("#id_category", "S0102")
     worker.click("form button[type=submit].primary")
     worker.wait_for_selector(".msg.success")

@@ -6,6 +6,7 @@ Runs in Debian's headless Chromium (``-m e2e``); screenshots of every page go to
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import shot
 from tests.factories import PASSWORD, build_small_city, grid_centre
@@ -29,7 +30,7 @@ def test_resident_reports_and_street_dispatches(live_server, browser_page):
     page.select_option("#id_category", "S0102")
     page.fill("#id_description", "小区门口垃圾堆了三天")
     page.click("#locate")
-    page.wait_for_function("document.getElementById('id_lat').value !== ''")
+    expect(page.locator("#id_lat")).not_to_have_value("")
     page.wait_for_selector("#grid-name:has-text('网格111')")
     page.fill("#id_address", "幸福路 12 号")
     shot(page, "02-report")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import shot, sign_in
 from tests.factories import add_engagement, build_small_city, grid_centre
@@ -68,11 +69,11 @@ def test_member_community_and_unit_in_the_browser(live_server, browser_page):
     member.goto(base + "/serve/")
     member.click("[data-testid=tasks] button.primary")
     member.wait_for_selector(".msg.success")
-    member.wait_for_function("document.querySelector('form.locate input[name=lat]').value !== ''")
+    expect(member.locator("form.locate input[name=lat]").first).not_to_have_value("")
     shot(member, "serve-03-member-claimed")
     member.click("form.locate button.primary")
     member.wait_for_selector(".msg.success")
-    member.wait_for_function("document.querySelector('form.locate input[name=lat]').value !== ''")
+    expect(member.locator("form.locate input[name=lat]").first).not_to_have_value("")
     member.fill("[data-testid=claims] input[name=note]", "整理了 40 辆")
     member.click("form.locate button.primary")
     member.wait_for_selector(".msg.success")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import shot, sign_in
 from tests.factories import LAT0, LON0, STEP, build_small_city
@@ -87,7 +88,7 @@ def test_whistle_story_in_the_browser(live_server, browser_page):
     dept.goto(f"{base}/whistles/{whistle.pk}/")
     checkin = "form[data-action=check_in]"
     dept.click(f"{checkin} button.use-location")
-    dept.wait_for_function(f"document.querySelector('{checkin} input[name=lat]').value !== ''")
+    expect(dept.locator(f"{checkin} input[name=lat]").first).not_to_have_value("")
     shot(dept, "whistle-05a-board-check-in")
     dept.click(f"{checkin} button[type=submit]")
     dept.wait_for_selector(".msg.success")
