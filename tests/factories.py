@@ -90,15 +90,19 @@ class City:
         return self.nodes[code]
 
 
-def build_small_city() -> City:
+def build_small_city(*, fresh: bool = False) -> City:
     """The small city, built through the services once per process and copied back row by row after.
 
     Most tests start from it, and building it (catalog, calendar, geography, organisations, people, each
     with its events and an Argon2 hash) costs seconds on a loaded machine; copying the rows it wrote costs
     milliseconds. See ``tests/snapshot.py`` for when a copy is used and when the services run again.
+    A copy keeps the first build's timestamps: ``fresh=True`` builds anew for a test about how old the
+    city's own rows are.
     """
     from tests.snapshot import restore_or_record
 
+    if fresh:
+        return _build_small_city()
     return restore_or_record(_build_small_city, _city_keys, _city_from_keys)
 
 
