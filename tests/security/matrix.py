@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tests.security.args import CASE_ACTIONS
+
 # The actors, in the matrix's column order. Every person is scoped to district A or one of its
 # nodes/organisations; the objects outside their scope are in district B.
 ACTORS = (
@@ -85,37 +87,7 @@ RULES: dict[str, str] = {
     "v1:case-detail": "resident grid-a community-a street-a um-a district-a city leader admin key-street-a",
     "v1:case-media": "resident grid-a community-a street-a um-a district-a city leader admin key-street-a",
     "v1:case-rating": "nobody, write",
-    **{
-        f"v1:case-action-{a}": "nobody, write"
-        for a in [
-            "verify",
-            "self_handle",
-            "file",
-            "decline",
-            "withdraw",
-            "cancel",
-            "dispatch",
-            "arbitrate",
-            "accept",
-            "return",
-            "refer",
-            "start",
-            "request_extension",
-            "grant_extension",
-            "refuse_extension",
-            "handle",
-            "check",
-            "rework",
-            "close",
-            "rate",
-            "reopen",
-            "park",
-            "unpark",
-            "supervise",
-            "chase",
-            "unknown",
-        ]
-    },
+    **{f"v1:case-action-{a}": "nobody, write" for a in [*CASE_ACTIONS, "unknown"]},
     # --- REST: whistles and summonses
     "v1:whistle-list": "people+street-key",
     "v1:whistle-detail": "grid-a community-a street-a um-a district-a city leader admin key-street-a",
