@@ -155,16 +155,21 @@ SQLITE_OPTIONS = {
 }
 
 
+def _parse(url: str) -> dict:
+    db = dj_database_url.parse(url, conn_max_age=60)
+    db.setdefault("OPTIONS", {})
+    if db["ENGINE"].endswith("postgresql"):
+        # JIT compiles any query whose estimated cost passes 100,000: 90-230 ms per case-desk query
+        # and seconds per rollup query, more than running them (docs/benchmarks.md). Off for our
+        # sessions — on the primary and the replica alike — unless the URL sets options itself.
+        db["OPTIONS"].setdefault("options", "-c jit=off")
+    return db
+
+
 def _database() -> dict:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
-        db = dj_database_url.parse(url, conn_max_age=60)
-        db.setdefault("OPTIONS", {})
-        if db["ENGINE"].endswith("postgresql"):
-            # JIT compiles any query whose estimated cost passes 100,000: 90-230 ms per case-desk query
-            # and seconds per rollup query, more than running them (docs/benchmarks.md). Off for our
-            # sessions unless the URL sets options itself.
-            db["OPTIONS"].setdefault("options", "-c jit=off")
+        db = _parse(url)
         if db["ENGINE"].endswith("sqlite3"):  # a SQLite file named by URL behaves like the default one
             db["OPTIONS"] = {**SQLITE_OPTIONS, **db["OPTIONS"]}
             db["CONN_MAX_AGE"] = 0
@@ -183,10 +188,7 @@ DATABASES = {"default": _database()}
 # it mirrors the default database.
 REPLICA_URL = (os.environ.get("CHUISHAO_REPLICA_URL") or os.environ.get("DATABASE_REPLICA_URL") or "").strip()
 if REPLICA_URL:
-    DATABASES["replica"] = {
-        **dj_database_url.parse(REPLICA_URL, conn_max_age=60),
-        "TEST": {"MIRROR": "default"},
-    }
+    DATABASES["replica"] = {**_parse(REPLICA_URL), "TEST": {"MIRROR": "default"}}
 DATABASE_ROUTERS = ["chuishao.dbrouting.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

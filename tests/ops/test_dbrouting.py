@@ -91,3 +91,27 @@ def test_the_evaluation_endpoint_checks_the_key_on_the_primary_and_reads_the_rep
     assert "orgs_apikey" in primary_sql  # authentication ran before the view, on the primary
     assert on_replica.captured_queries  # the view's reads went to the replica
     assert "evaluation_rollup" not in primary_sql
+
+
+def test_jit_is_off_on_the_primary_and_the_replica():
+    """PostgreSQL's JIT costs more than it saves on our queries (docs/benchmarks.md): both connections
+    turn it off, unless the URL sets its own options."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, chuishao.settings as s; "
+        "print(json.dumps({k: v['OPTIONS'].get('options') for k, v in s.DATABASES.items()}))"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgres://app@db:5432/chuishao",
+        "CHUISHAO_REPLICA_URL": "postgres://ro@replica:5432/chuishao",
+    }
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == {"default": "-c jit=off", "replica": "-c jit=off"}
+    env["CHUISHAO_REPLICA_URL"] += "?options=-c%20work_mem%3D64MB"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout)["replica"] == "-c work_mem=64MB"
