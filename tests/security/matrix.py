@@ -188,8 +188,8 @@ RULES: dict[str, str] = {
     "web:party_member_end": "nobody, write",
     "web:party_org_found": "nobody, write",
     "web:party_org_dissolve": "nobody, write",
-    "web:party_boards": "nobody",
-    "web:party_board": "nobody",
+    "web:party_boards": "community-a street-a district-a city leader admin",
+    "web:party_board": "community-a street-a district-a city leader admin",
     "web:party_board_seat_add": "nobody, write",
     "web:party_board_seat_end": "nobody, write",
     "web:party_board_meeting_add": "nobody, write",
@@ -222,29 +222,29 @@ RULES: dict[str, str] = {
     # --- pages: campaigns, library, demonstration, monthly problems
     "web:campaigns": "everyone",
     "web:campaign_new": "district-a city leader admin",
-    "web:campaign": "nobody",
-    "web:campaign_review": "nobody",
-    "web:campaign_audit": "nobody",
-    "web:campaign_attachment": "nobody",
+    "web:campaign": "resident community-a street-a district-a city leader admin bureau-organiser",
+    "web:campaign_review": "resident",
+    "web:campaign_audit": "district-a city leader admin",
+    "web:campaign_attachment": "resident street-a district-a city leader admin",
     **{
         f"web:campaign_{v}": "nobody, write"
         for v in ("step", "reviewer_add", "exemplars", "recommend", "score", "conflict", "object", "answer")
     },
     "web:library": "everyone",
-    "web:library_exemplar": "nobody",
-    "web:library_photo": "nobody",
+    "web:library_exemplar": "street-a district-a city leader",
+    "web:library_photo": "street-a district-a city leader",
     "web:library_mine": "street-a um-a bureau-organiser",
     "web:library_new": "street-a um-a bureau-organiser",
-    "web:library_edit": "nobody",
+    "web:library_edit": "street-a",
     "web:library_review": "district-a city leader",
     **{
         f"web:library_{v}": "nobody, write"
         for v in ("submit", "withdraw", "photos_add", "photo_remove", "publish", "return", "unpublish")
     },
-    "web:demonstration": "district-a city leader admin",
-    "web:demonstration_programme": "nobody",
-    "web:demonstration_unit": "nobody",
-    "web:demonstration_review": "nobody",
+    "web:demonstration": "community-a street-a district-a city leader admin",
+    "web:demonstration_programme": "community-a street-a district-a city leader admin",
+    "web:demonstration_unit": "community-a street-a district-a city leader admin",
+    "web:demonstration_review": "district-a city leader admin",
     **{
         f"web:demonstration_{v}": "nobody, write"
         for v in ("unit_name", "quota", "review_run", "review_decide")
@@ -260,12 +260,35 @@ NOTES = {
     "metrics": "not called: loopback, allow-list or token only (tests/ops)",
     "web:logout": "not called: signing out ends the test's session",
     "security:totp_login": "the second step of signing in: reached only after the password",
-    "web:party_boards": "no board seeded: refused to all without one",
+    "web:party_boards": "the boards over the person's node (one board: straight to its page)",
+    "web:party_board": (
+        "a complex's joint board (红色物业): its seats' people, the complex's community staff and the "
+        "levels above, leaders over the community"
+    ),
     "open311:requests": "public by the Open311 standard: descriptions (phones masked), never the reporter",
     "open311:request": "public by the Open311 standard: descriptions (phones masked), never the reporter",
     "v1:jurisdiction-detail": "reference data (the map of jurisdictions)",
     "v1:evaluation-trend": "called for streets A1 and B1: a grid, community or department is not a street",
     "web:serve_calendar": "a community's public calendar",
+    "web:campaign": (
+        "a district's campaign open for recommendations: its organisers, the recommenders inside the "
+        "district (unit, street, community) and its named reviewer (here the resident)"
+    ),
+    "web:campaign_review": "the scoring sheet: the campaign's named reviewers only",
+    "web:campaign_attachment": "a candidate's photo: organisers, reviewers and the recommender who sent it",
+    "web:demonstration": "the programmes whose area holds the person's node (none: not found)",
+    "web:demonstration_programme": (
+        "a district's programme: its owners (centres, leader, admin over the district) and the staff "
+        "with a node inside it"
+    ),
+    "web:demonstration_unit": "a named community: its staff and the levels above, the programme's owners",
+    "web:demonstration_review": "the year's review: the programme's owners only",
+    "web:library_exemplar": (
+        "an exemplary case submitted for review: its street office's people and the reviewers over its "
+        "region (city/district centre, leader; not admin); once published it is public"
+    ),
+    "web:library_photo": "the submitted exemplary case's photo: who reads the case",
+    "web:library_edit": "its organisation's people only (a submitted case sends them back to its page)",
     "web:activity_check_in": (
         "the QR code's target: a members-only activity's title shown only to those who may see it"
     ),

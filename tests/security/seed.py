@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.factories import add_engagement, build_small_city, grid_centre, photo
+from tests.factories import add_engagement, build_small_city, grid_centre, photo, square
 
 GRID_A = "110901001001001"
 GRID_B = "110902001001001"
@@ -78,6 +78,143 @@ def _case(city, who: str, grid: str, marker: str, reporter_name: str):
         media=[SimpleUploadedFile("p.png", png, content_type="image/png")],
     )
     return case, case_act
+
+
+def _exemplar(city, side: str, who: str, marker: str) -> dict[str, Any]:
+    from chuishao.library import services as library
+
+    street = GRID_A[:9] if side == "a" else GRID_B[:9]
+    actor = city.people[who]
+    exemplar = library.exemplar_create(
+        actor=actor,
+        organisation=city.orgs[f"street-{street[:6]}"],
+        title=f"错时共享停车 {marker}",
+        region=city.nodes[street],
+        problem=f"老旧小区停车难 {marker}",
+        actions="与周边单位签订错时共享协议。",
+        results=[library.ResultRow("新增共享车位", "32", "个")],
+        tags="停车治理",
+    )
+    (attachment,) = library.attachments_add(actor=actor, exemplar=exemplar, files=[photo("e.png", "PNG")])
+    exemplar = library.exemplar_submit(actor=actor, exemplar=exemplar)
+    return {"exemplar": exemplar, "exemplar_photo": attachment}
+
+
+def _campaign(city, district: str, who: str, reviewer: str, street_user: str, marker: str) -> dict[str, Any]:
+    from chuishao.campaigns import services as campaigns
+
+    day = campaigns.today()
+    campaign = campaigns.campaign_create(
+        actor=city.people[who],
+        node=city.nodes[district],
+        title=f"十佳社区工作者评选 {marker}",
+        description=f"全区评选 {marker}",
+        places=2,
+        quota=2,
+        criteria=[campaigns.CriterionInput(name="事迹突出", max_score=10, weight=1)],
+        **{
+            key: day + dt.timedelta(days=n)
+            for key, n in (
+                ("recommend_until", 10),
+                ("review_until", 20),
+                ("notice_from", 23),
+                ("notice_until", 29),
+                ("announce_on", 30),
+            )
+        },
+    )
+    campaigns.campaign_open(actor=city.people[who], campaign=campaign)
+    campaigns.reviewer_add(actor=city.people[who], campaign=campaign, person=city.people[reviewer])
+    candidate = campaigns.candidate_recommend(
+        actor=city.people[street_user],
+        campaign=campaign,
+        name="李红",
+        unit="街道办事处",
+        title="社区好人",
+        deeds=f"扎根社区十年 {marker}",
+        contact_phone="13900001111",
+        attachments=[photo("c.png", "PNG")],
+    )
+    campaign.refresh_from_db()
+    return {"campaign": campaign, "candidate": candidate, "candidate_photo": candidate.attachments.get()}
+
+
+def _serve(city, community: str, member: str, unit, staff: str, side: str) -> dict[str, Any]:
+    from chuishao import clock
+    from chuishao.engagement import services as serve
+    from chuishao.engagement.models import ServicePost
+
+    node = city.nodes[community]
+    registration = serve.registration_submit_member(
+        actor=city.people[member], community=node, unit=unit, posts=["order"]
+    )
+    registration = serve.registration_decide(actor=city.people[staff], registration=registration, accept=True)
+    start = clock.now() + dt.timedelta(days=2)
+    task = serve.task_create(
+        actor=city.people[staff],
+        node=node,
+        title=f"巡逻 {MARKER_A if side == 'a' else MARKER_B}",
+        post=ServicePost.objects.get(code="order"),
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        capacity=5,
+        place="北门",
+    )
+    claim = serve.claim_task(actor=city.people[member], task=task)
+    return {"serve_registration": registration, "serve_task": task, "serve_claim": claim}
+
+
+def _board(city, side: str, grid: str, staff: str) -> dict[str, Any]:
+    from chuishao import clock
+    from chuishao.geo.models import Complex
+    from chuishao.party import boards
+
+    marker, person = (MARKER_A, PERSON_A) if side == "a" else (MARKER_B, PERSON_B)
+    lat, lng = grid_centre(grid)
+    complex_ = Complex.objects.create(
+        code=f"MATRIX{side.upper()}",
+        name=f"小区 {marker}",
+        community=city.nodes[grid[:12]],
+        boundary=square(lng - 0.0002, lat - 0.0002, 0.0004, 0.0004),
+        households=300,
+    )
+    actor = city.people[staff]
+    board = boards.board_set_up(actor=actor, complex_=complex_, name=f"联席会 {marker}")
+    seat = boards.board_seat_add(
+        actor=actor, board=board, body="homeowners_committee", display_name=f"刘{person}", position="主任"
+    )
+    meeting = boards.meeting_record(
+        actor=actor,
+        board=board,
+        held_at=clock.now() - dt.timedelta(hours=1),
+        place="党群服务中心",
+        agenda=f"楼道堆物 {marker}",
+        attendees=[seat],
+        decisions=[boards.DecisionInput(text=f"清理楼道堆物 {marker}")],
+    )
+    return {"complex": complex_.code, "board_seat": seat, "board_decision": meeting.decisions.get()}
+
+
+def _demonstration(city, side: str, who: str, s: Side) -> dict[str, Any]:
+    from chuishao.demonstration import services as demonstration
+
+    marker = MARKER_A if side == "a" else MARKER_B
+    actor = city.people[who]
+    programme = demonstration.programme_create(
+        actor=actor,
+        owner_node=city.nodes[s.district],
+        name=f"基层党建示范社区 {marker}",
+        level="community",
+        quota=1,
+        targets={"response": 80, "resolution": 80, "satisfaction": 80, "coverage": 50},
+        description=f"全区示范 {marker}",
+    )
+    unit = demonstration.unit_name(
+        actor=actor, programme=programme, node=city.nodes[s.community], note=f"首批 {marker}"
+    )
+    year = demonstration.today().year
+    (review,) = demonstration.review_run(actor=actor, programme=programme, year=year)
+    return {"programme": programme, "demo_unit": unit, "demo_review": review, "demo_year": year}
 
 
 def build_world() -> World:
@@ -186,6 +323,31 @@ def build_world() -> World:
             area=city.nodes[sides[side].street],
             lead=city.orgs[dept],
         )
+    # An exemplary case written by each side's street office, with a photo, submitted for review: its
+    # organisation's people and the reviewers over its region read it; published, it would be public.
+    for side, street_user, marker in (("a", "street-a", MARKER_A), ("b", "street-b", MARKER_B)):
+        sides[side].extra.update(_exemplar(city, side, street_user, marker))
+    # A selection campaign run by each district's centre, open for recommendations, with the resident
+    # (resident2 on side B) named reviewer and one candidate with a photo recommended by the street.
+    for side, who, reviewer, street_user, marker in (
+        ("a", "district-a", "resident", "street-a", MARKER_A),
+        ("b", "district-b", "resident2", "street-b", MARKER_B),
+    ):
+        sides[side].extra.update(_campaign(city, sides[side].district, who, reviewer, street_user, marker))
+    # Dual reporting (双报到) on each side: an in-service party member registered with the community
+    # (confirmed by its staff), a task of the community two days ahead and the member's claim on it.
+    for side, member, unit, staff in (
+        ("a", "member-1", sides["a"].org, "community-a"),
+        ("b", "member-2", sides["b"].org, "community-b"),
+    ):
+        sides[side].extra.update(_serve(city, sides[side].community, member, unit, staff, side))
+    # Red property (红色物业): a residential complex in each side's community with its joint board set up
+    # by the community staff, one seat (a name that is personal data) and a meeting with one decision.
+    for side, grid, staff in (("a", GRID_A, "community-a"), ("b", GRID_B, "community-b")):
+        sides[side].extra.update(_board(city, side, grid, staff))
+    # A demonstration programme of each district, with its community named a unit and this year's review.
+    for side, who in (("a", "district-a"), ("b", "district-b")):
+        sides[side].extra.update(_demonstration(city, side, who, sides[side]))
     # The evaluation rollup, so that a street's trend has rows.
     rollup_rebuild(city_id=city.city.pk, settle=dt.timedelta(0))
     keys = {
