@@ -64,16 +64,22 @@ def test_anonymous_and_people_without_roles_see_nothing(city, report):
 
 
 def test_reporter_contact_masked_for_departments(city, report):
-    case = report(reporter_email="zhang.san@example.org")
+    case = report(reporter_email="zhang.san@example.org", description="楼下垃圾堆了三天，电话13812341234")
     case_act(case=case, action="file", actor=city.people["street-a"])
     case_act(case=case, action="dispatch", actor=city.people["street-a"], lead=city.orgs["um-110901"])
     assert reporter_contact(actor=city.people["street-a"], case=case) == {
         "name": "张三",
         "phone": "13812341234",
         "email": "zhang.san@example.org",
+        "description": "楼下垃圾堆了三天，电话13812341234",
     }
     masked = reporter_contact(actor=city.people["um-a"], case=case)
-    assert masked == {"name": "张*", "phone": "138****1234", "email": "z***@example.org"}
+    assert masked == {
+        "name": "张*",
+        "phone": "138****1234",
+        "email": "z***@example.org",
+        "description": "楼下垃圾堆了三天，电话138****1234",
+    }
 
 
 def test_follow_link_reaches_its_own_case_only(city, report):
