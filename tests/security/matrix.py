@@ -250,7 +250,7 @@ RULES: dict[str, str] = {
         for v in ("unit_name", "quota", "review_run", "review_decide")
     },
     "web:monthly": "district-a city leader admin",
-    "web:monthly_candidate": "nobody",
+    "web:monthly_candidate": "district-a city leader admin",
     "web:monthly_problems": "um-a district-a city leader admin",
     "web:monthly_problem": "um-a district-a city leader admin",
     **{f"web:monthly_{v}": "nobody, write" for v in ("take_on", "task_add", "task_done")},

@@ -217,6 +217,31 @@ def _demonstration(city, side: str, who: str, s: Side) -> dict[str, Any]:
     return {"programme": programme, "demo_unit": unit, "demo_review": review, "demo_year": year}
 
 
+def _plant(city, street: str, dept: str, marker: str) -> str:
+    """Two e-bike charging reports a month in the street's grids over the three months before this one."""
+    import random
+
+    from chuishao import clock
+    from chuishao.catalog.models import Category
+    from chuishao.demo.monthly import Plan, plant_problem
+    from chuishao.geo.models import Jurisdiction
+
+    ebike = Category.objects.get(kind="event", name="电动车违规充电")
+    plant_problem(
+        Plan(
+            category=ebike,
+            grids=list(Jurisdiction.objects.filter(kind="grid", street__code=street).order_by("code")),
+            leads=[city.orgs[dept]],
+            texts=lambda _r: f"楼道里电动车充电 {marker}",
+            volume=lambda offset: 2 if offset < 0 else 0,
+            months=4,
+        ),
+        rng=random.Random(7),
+        now=clock.now(),
+    )
+    return f"{ebike.pk}-{street}"
+
+
 def build_world() -> World:
     from chuishao import clock
     from chuishao.activities.services import activity_create
@@ -225,7 +250,7 @@ def build_world() -> World:
     from chuishao.catalog.models import Category
     from chuishao.evaluation.services import rollup_rebuild
     from chuishao.events.models import Event
-    from chuishao.monthly.services import problem_take_on
+    from chuishao.monthly.services import problem_take_on, task_add
     from chuishao.notify.models import Notification
     from chuishao.orgs.apikeys import apikey_create
     from chuishao.orgs.services import organisation_upsert
@@ -314,15 +339,26 @@ def build_world() -> World:
             ends_at=start + dt.timedelta(hours=2),
             place="党群服务中心",
         )
-    # A problem of the month on each side's street, led by its district's urban management bureau.
+    # A problem of the month on each side's street, led by its district's urban management bureau, with
+    # one task for the bureau; and a candidate problem to mine (e-bike charging reported in the last three
+    # months), whose key names the category and the street.
     for side, dept, marker in (("a", "um-110901", MARKER_A), ("b", "um-110902", MARKER_B)):
-        sides[side].extra["problem"] = problem_take_on(
+        problem = problem_take_on(
             actor=city.people["city"],
             title=f"电动车楼道充电 {marker}",
             categories=[Category.objects.get(kind="event", code="0102")],
             area=city.nodes[sides[side].street],
             lead=city.orgs[dept],
         )
+        sides[side].extra["problem"] = problem
+        sides[side].extra["monthly_task"] = task_add(
+            actor=city.people["city"],
+            problem=problem,
+            text=f"逐楼排查 {marker}",
+            owner=city.orgs[dept],
+            due_on=clock.now().date() + dt.timedelta(days=14),
+        )
+        sides[side].extra["monthly_key"] = _plant(city, sides[side].street, dept, marker)
     # An exemplary case written by each side's street office, with a photo, submitted for review: its
     # organisation's people and the reviewers over its region read it; published, it would be public.
     for side, street_user, marker in (("a", "street-a", MARKER_A), ("b", "street-b", MARKER_B)):
