@@ -117,7 +117,7 @@ RULES: dict[str, str] = {
     "open311:service": "everyone",
     "open311:requests": "everyone, public",
     "open311:request": "everyone, public",
-    "open311:token": "nobody",
+    "open311:token": "everyone, public",
     r"open311:open311/v2/^(?P<path>[\s\S]*)$": "nobody",
     # --- pages: public and the reporter's
     "web:home": "everyone",
@@ -267,6 +267,7 @@ NOTES = {
     ),
     "open311:requests": "public by the Open311 standard: descriptions (phones masked), never the reporter",
     "open311:request": "public by the Open311 standard: descriptions (phones masked), never the reporter",
+    "open311:token": "a request's token is its number (intake is never deferred): public like the request",
     "v1:jurisdiction-detail": "reference data (the map of jurisdictions)",
     "v1:evaluation-trend": "called for streets A1 and B1: a grid, community or department is not a street",
     "web:serve_calendar": "a community's public calendar",
@@ -435,8 +436,10 @@ def markdown(patterns: dict[str, str], scoped: dict[str, bool]) -> str:
         "",
         "A write that names an object is POSTed by every actor below the city with an object outside "
         "their scope: district B's case, whistle, summons, notification, community, unit, party "
-        "organisation, community worker, meeting or problem of the month; an unknown id where no object "
-        "of the kind is seeded; a wrong follow token. A write without an object (the desk's bulk action, "
+        "organisation or member, community worker, admission request, meeting, problem of the month or "
+        "its task or candidate, exemplary case, campaign, dual-reporting registration, task or claim, "
+        "board seat or decision, or demonstration programme; an unknown id for a campaign's objection "
+        "(not seeded); a wrong follow token. A write without an object (the desk's bulk action, "
         "signing up, exporting one's data…) is POSTed anonymously and with the Open311 key. Every such "
         "call must be refused — 401/403/404/405, the sign-in page, or on a page a redirect back with a "
         "message — and must append no event. Writes inside the scope are the domain tests' business.",

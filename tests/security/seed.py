@@ -254,7 +254,8 @@ def build_world() -> World:
     from chuishao.notify.models import Notification
     from chuishao.orgs.apikeys import apikey_create
     from chuishao.orgs.services import organisation_upsert
-    from chuishao.workforce.services import worker_hire
+    from chuishao.party.members import party_member_add
+    from chuishao.workforce.services import admission_request, worker_hire
 
     city = add_engagement(build_small_city())
     sides = {}
@@ -384,6 +385,24 @@ def build_world() -> World:
     # A demonstration programme of each district, with its community named a unit and this year's review.
     for side, who in (("a", "district-a"), ("b", "district-b")):
         sides[side].extra.update(_demonstration(city, side, who, sides[side]))
+    # A member of each side's party organisation (the name is personal data), and a request of the
+    # district's urban management bureau to push a form down to the street (准入), not yet decided.
+    for side, street_user, dept_user, dept, person, marker in (
+        ("a", "street-a", "um-a", "um-110901", PERSON_A, MARKER_A),
+        ("b", "street-b", "um-b", "um-110902", PERSON_B, MARKER_B),
+    ):
+        sides[side].extra["party_member"] = party_member_add(
+            actor=city.people[street_user], party_org=sides[side].extra["partyorg"], name=f"赵{person}"
+        )
+        sides[side].extra["admission"] = admission_request(
+            actor=city.people[dept_user],
+            scope=city.nodes[sides[side].street],
+            kind="form",
+            title=f"燃气安全入户检查台账 {marker}",
+            basis="区燃气安全专项整治方案",
+            starts_on=clock.now().date() + dt.timedelta(days=30),
+            org=city.orgs[dept],
+        )
     # The evaluation rollup, so that a street's trend has rows.
     rollup_rebuild(city_id=city.city.pk, settle=dt.timedelta(0))
     keys = {
