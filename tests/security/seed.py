@@ -13,6 +13,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.factories import add_engagement, build_small_city, grid_centre, photo, square
+from tests.security.matrix import ACTORS
 
 GRID_A = "110901001001001"
 GRID_B = "110902001001001"
@@ -22,18 +23,7 @@ MARKER_B = "matrixoutsideB9z"
 PERSON_A = "matrixpersonA3m"
 PERSON_B = "matrixpersonB4k"
 # The people the matrix calls as: one per role, scoped to district A (or to its organisations).
-SIGNED_IN = (
-    "resident",
-    "grid-a",
-    "community-a",
-    "street-a",
-    "um-a",
-    "district-a",
-    "city",
-    "leader",
-    "admin",
-    "bureau-organiser",
-)
+SIGNED_IN = tuple(a for a in ACTORS if a != "anonymous" and not a.startswith("key-"))
 
 
 @dataclass

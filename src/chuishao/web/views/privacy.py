@@ -14,15 +14,13 @@ import json
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chuishao import clock
-from chuishao.cases.errors import CaseNotFound
 from chuishao.cases.models import Case
-from chuishao.cases.selectors import case_get_by_token
 from chuishao.privacy.services import (
     PrivacyError,
     case_erase,
@@ -31,6 +29,7 @@ from chuishao.privacy.services import (
     person_erase,
     person_export,
 )
+from chuishao.web.views.public import case_by_follow_link
 
 
 def _download(data: dict, name: str) -> HttpResponse:
@@ -75,27 +74,20 @@ def my_data_erase(request: HttpRequest) -> HttpResponse:
     return redirect("web:home")
 
 
-def _by_token(number: str, token: str) -> Case:
-    try:
-        return case_get_by_token(number=number, token=token)
-    except CaseNotFound as exc:
-        raise Http404(exc.message) from exc
-
-
 def follow_data(request: HttpRequest, number: str, token: str) -> HttpResponse:
-    case = _by_token(number, token)
+    case = case_by_follow_link(number, token)
     return render(request, "web/privacy/follow_data.html", {"case": case, "token": token})
 
 
 @require_POST
 def follow_data_export(request: HttpRequest, number: str, token: str) -> HttpResponse:
-    case = _by_token(number, token)
+    case = case_by_follow_link(number, token)
     return _download(case_export(case=case), f"case-{case.number}")
 
 
 @require_POST
 def follow_data_erase(request: HttpRequest, number: str, token: str) -> HttpResponse:
-    case = _by_token(number, token)
+    case = case_by_follow_link(number, token)
     if request.POST.get("confirm") != "erase":
         messages.error(request, _("Tick the box to confirm that your data is to be erased."))
         return redirect("web:follow_data", number=number, token=token)

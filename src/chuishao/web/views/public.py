@@ -148,7 +148,8 @@ def grids_geojson(request: HttpRequest) -> JsonResponse:
     return response
 
 
-def _by_token(number: str, token: str) -> Case:
+def case_by_follow_link(number: str, token: str) -> Case:
+    """The case a follow link names, or 404 (the privacy pages use it too)."""
     try:
         return case_get_by_token(number=number, token=token)
     except CaseNotFound as exc:
@@ -156,7 +157,7 @@ def _by_token(number: str, token: str) -> Case:
 
 
 def follow(request: HttpRequest, number: str, token: str) -> HttpResponse:
-    case = _by_token(number, token)
+    case = case_by_follow_link(number, token)
     context = {
         "case": case,
         "steps": timeline(list(case_timeline(case=case)), case, public=True),
@@ -172,7 +173,7 @@ def follow(request: HttpRequest, number: str, token: str) -> HttpResponse:
 @require_POST
 def follow_rate(request: HttpRequest, number: str, token: str) -> HttpResponse:
     """The reporter rates a closed case: as themselves when signed in, else through the follow link."""
-    case = _by_token(number, token)
+    case = case_by_follow_link(number, token)
     form = RateForm(request.POST, case=case, actor=None)
     if not form.is_valid():
         messages.error(request, _("Choose how satisfied you are and whether it was solved."))
@@ -200,7 +201,7 @@ def follow_rate(request: HttpRequest, number: str, token: str) -> HttpResponse:
 
 
 def follow_media(request: HttpRequest, number: str, token: str, pk: int) -> HttpResponse:
-    case = _by_token(number, token)
+    case = case_by_follow_link(number, token)
     return media_response(get_object_or_404(CaseMedia, pk=pk, case_id=case.pk))
 
 
