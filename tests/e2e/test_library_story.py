@@ -9,6 +9,7 @@ Runs in Debian's headless Chromium (``-m e2e``); screenshots go to /tmp/shots/ (
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import shot, sign_in
 
@@ -112,8 +113,8 @@ def test_write_return_resubmit_publish_and_find(live_server, browser_page, tmp_p
     assert values == {"新增共享车位": "320", "满意率": "97"}
     assert visitor.query_selector("[data-testid=history]") is None
     assert "community-a" not in visitor.inner_text("body")
-    img = visitor.query_selector("[data-testid=photo] img")
-    assert visitor.evaluate("(img) => img.naturalWidth", img) == 64
+    # The photo decodes after the page is there: wait for it rather than read it once (a race CI lost).
+    expect(visitor.locator("[data-testid=photo] img").first).to_have_js_property("naturalWidth", 64)
     assert visitor.get_attribute("html", "lang") == "zh-hans"
     shot(visitor, "library-05-detail-zh")
     visitor.click("form.lang button[value=en]")
