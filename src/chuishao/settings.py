@@ -295,7 +295,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("CHUISHAO_LOG_LEVEL", "WARNING")},
     "loggers": {
-        "chuishao.access": {"level": "INFO" if os.environ.get("CHUISHAO_ACCESS_LOG") == "1" else "WARNING"}
+        "chuishao.access": {"level": "INFO" if os.environ.get("CHUISHAO_ACCESS_LOG") == "1" else "WARNING"},
+        # The worker's consumer logs what it runs at INFO. Configured here, Huey's command adds no handler
+        # of its own (it did, and every line came out twice: once in its format, once in ours).
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 
