@@ -5,8 +5,8 @@ Never the raw path (a resident's follow link carries its secret token in the pat
 (search words, phone numbers), the body or the client's address. It is written by the
 ``chuishao.access`` logger, at INFO.
 
-A view that raises because the database is unreachable answers 503 with ``Retry-After`` rather than
-500 (``ops.unavailable``).
+A request that fails because the database is unreachable answers 503 with ``Retry-After`` rather than
+500 (``ops.unavailable``), whether the view raised or another middleware did.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ import logging
 import time
 
 from django.conf import settings
+from django.core.signals import got_request_exception
 
 from chuishao.ops.context import current_request_id, request_id_from
 from chuishao.ops.metrics import observe_request
-from chuishao.ops.unavailable import unavailable_response
+from chuishao.ops.unavailable import note_database_unavailable, replace_if_unavailable, unavailable_response
 
 access_log = logging.getLogger("chuishao.access")
 
@@ -36,6 +37,8 @@ def route_of(request) -> str:
 class RequestIdMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        # An outage raised inside another middleware reaches us as a 500: the signal marks the request.
+        got_request_exception.connect(note_database_unavailable, dispatch_uid="chuishao.ops.unavailable")
 
     def __call__(self, request):
         request_id = request_id_from(request.headers.get("X-Request-ID"))
@@ -43,7 +46,7 @@ class RequestIdMiddleware:
         token = current_request_id.set(request_id)
         started = time.perf_counter()
         try:
-            response = self.get_response(request)
+            response = replace_if_unavailable(request, self.get_response(request))
             seconds = time.perf_counter() - started
             route = route_of(request)
             observe_request(route=route, method=request.method, status=response.status_code, seconds=seconds)
