@@ -73,6 +73,50 @@ def test_production_starts_gunicorn_with_our_config_and_an_empty_metrics_folder(
     assert os.environ["CHUISHAO_ACCESS_LOG"] == "1"
 
 
+class _Log:
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str]] = []
+
+    def info(self, message: str) -> None:
+        self.lines.append(("info", message))
+
+    def warning(self, message: str) -> None:
+        self.lines.append(("warning", message))
+
+
+class _Server:
+    def __init__(self) -> None:
+        self.log = _Log()
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, ("warning", "CHUISHAO_HTTPS is not set")),
+        ({"CHUISHAO_HTTPS": ""}, ("warning", "CHUISHAO_HTTPS is not set")),
+        ({"CHUISHAO_HTTPS": "yes"}, ("warning", "CHUISHAO_HTTPS is 'yes', neither 1 nor 0")),
+        ({"CHUISHAO_HTTPS": "0"}, ("info", "CHUISHAO_HTTPS=0: serving plain HTTP by choice")),
+        ({"CHUISHAO_HTTPS": "1"}, None),
+    ],
+)
+def test_production_start_says_when_it_serves_without_tls(monkeypatch, environ, expected):
+    from chuishao.ops import gunicorn_conf
+
+    monkeypatch.delenv("CHUISHAO_HTTPS", raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    server = _Server()
+    gunicorn_conf.on_starting(server)
+    if expected is None:
+        assert server.log.lines == []
+        return
+    ((level, message),) = server.log.lines
+    assert (level, message[: len(expected[1])]) == expected
+    assert "without Secure" in message and "HSTS" in message
+    if level == "warning":
+        assert "set CHUISHAO_HTTPS=1" in message and "set CHUISHAO_HTTPS=0" in message
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -99,7 +143,13 @@ def test_two_gunicorn_workers_report_one_histogram_and_log_json(tmp_path):
         "CHUISHAO_LOG_LEVEL": "INFO",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
     }
-    for name in ("CHUISHAO_REDIS_URL", "REDIS_URL", "PROMETHEUS_MULTIPROC_DIR", "CHUISHAO_DEBUG"):
+    for name in (
+        "CHUISHAO_REDIS_URL",
+        "REDIS_URL",
+        "PROMETHEUS_MULTIPROC_DIR",
+        "CHUISHAO_DEBUG",
+        "CHUISHAO_HTTPS",
+    ):
         env.pop(name, None)
     log_path = tmp_path / "server.log"
     with log_path.open("wb") as log:
@@ -144,3 +194,7 @@ def test_two_gunicorn_workers_report_one_histogram_and_log_json(tmp_path):
     assert all(r["route"] in {"healthz", "metrics"} and r["request_id"] for r in access)
     assert "13812341234" not in log_path.read_text()
     assert any(r["logger"] == "gunicorn.error" for r in records)
+    # Started without CHUISHAO_HTTPS: the master says once what that means.
+    tls = [r for r in records if r["level"] == "WARNING" and "CHUISHAO_HTTPS is not set" in r["message"]]
+    assert len(tls) == 1, [r["message"] for r in records if r["logger"] == "gunicorn.error"]
+    assert "without Secure" in tls[0]["message"] and "HSTS" in tls[0]["message"]
