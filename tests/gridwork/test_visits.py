@@ -1,5 +1,6 @@
 """Household and unit visits: recorded only in one's own grids, checked, and read only by the grid's
-workers and chain of command — never by departments, residents, unit organisers or administrators."""
+workers, chain of command and the administrator (the city centre's reach) — never by departments,
+residents or unit organisers."""
 
 from __future__ import annotations
 
@@ -96,11 +97,11 @@ def _organiser(city):
     return user
 
 
-SEES = ["grid-a", "community-a", "street-a", "district-a", "city", "leader"]
-BLIND = ["grid-a2", "grid-b", "community-b", "street-b", "district-b", "um-a", "water-a", "resident", "admin"]
+SEES = ["grid-a", "community-a", "street-a", "district-a", "city", "leader", "admin"]
+BLIND = ["grid-a2", "grid-b", "community-b", "street-b", "district-b", "um-a", "water-a", "resident"]
 
 
-def test_visits_are_read_by_the_grids_chain_of_command_only(city):
+def test_visits_are_read_by_the_grids_chain_of_command_and_the_admin_only(city):
     v = visit(city)
     for who in SEES:
         assert list(sel.visits_visible_to(city.people[who])) == [v], who

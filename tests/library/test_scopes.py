@@ -47,10 +47,11 @@ def test_header_links_come_from_grants_without_further_queries(django_assert_num
         "bureau-organiser",
         "city",
         "leader",
+        "admin",
         "district-a",
         "district-b",
     }
-    assert reviewers == {"city", "leader", "district-a", "district-b"}
+    assert reviewers == {"city", "leader", "admin", "district-a", "district-b"}
     assert writers == writes - reviewers
     # Each writer's header link leads to organisations they really write for.
     assert all(author_orgs(people[who]).exists() for who in writers)

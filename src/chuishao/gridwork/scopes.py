@@ -3,8 +3,10 @@
 A grid's workers are the people holding an active ``grid_worker`` membership on it and the worker of
 an active responsibility grid (beat) that contains it. Its chain of command is community staff, street
 dispatchers, district and city centres and leaders whose node contains the grid. Visits (personal
-data) are for the workers and the chain of command only: never department staff, residents, unit
-organisers, nor administrators as such.
+data) are for the workers, the chain of command and the administrator, who holds the city centre's
+reach everywhere (docs/security.md): never department staff, residents or unit organisers. Leaders
+oversee rather than call back: they read visits with the person's name and phone masked, as they read
+a case's reporter.
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ COMMAND_ROLES = frozenset(
 BEAT_ROLES = frozenset(
     {Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_CENTRE, Role.CITY_CENTRE, Role.ADMIN}
 )
-# Who sees patrol coverage: the chain of command and administrators.
+# Who sees patrol coverage and reads visits: the chain of command and administrators.
 COVERAGE_ROLES = COMMAND_ROLES | {Role.ADMIN}
+VISIT_ROLES = COVERAGE_ROLES
+# Who reads the visited person's name and phone in full (with the grid's workers): not leaders.
+VISIT_CONTACT_ROLES = VISIT_ROLES - {Role.LEADER}
 
 
 def worker_grid_ids(actor: Any) -> set[int]:
@@ -47,8 +52,9 @@ def worker_grid_ids(actor: Any) -> set[int]:
     return ids | set(beats.values_list("jurisdiction_id", flat=True))
 
 
-def commands(actor: Any, node: Jurisdiction) -> bool:
-    return holds_role_over(actor, node, COMMAND_ROLES)
+def reads_visits_of(actor: Any, node: Jurisdiction) -> bool:
+    """Whether the actor reads the visits under ``node`` by a role over it (workers: see the grids)."""
+    return holds_role_over(actor, node, VISIT_ROLES)
 
 
 def node_q(actor: Any, roles: frozenset[str], field: str) -> Q | None:
@@ -78,13 +84,14 @@ def command_nodes(actor: Any, roles: frozenset[str] = COVERAGE_ROLES) -> list[Ju
     return sorted(nodes, key=lambda n: (order.get(n.kind, 9), n.code))
 
 
-def visit_scope_q(actor: Any) -> Q | None:
-    """Visits the actor may read: of the grids they work, or under the nodes they command."""
+def visit_scope_q(actor: Any, roles: frozenset[str] = VISIT_ROLES) -> Q | None:
+    """Visits the actor may read: of the grids they work, or under the nodes they hold ``roles`` on
+    (``VISIT_CONTACT_ROLES``: the visits whose names and phones they read in full)."""
     parts = []
     worked = worker_grid_ids(actor)
     if worked:
         parts.append(Q(grid_id__in=worked))
-    commanded = node_q(actor, COMMAND_ROLES, "grid")
+    commanded = node_q(actor, roles, "grid")
     if commanded is not None:
         parts.append(commanded)
     if not parts:

@@ -8,8 +8,10 @@ Writing: the people who act for an author organisation —
 - street dispatchers for their street office and the street's party working committee;
 - a unit organiser also for the party branch attached to their unit.
 
-Reviewing (publish, return, unpublish): the city or district command centre, or a leader at city or
-district level, whose node is the exemplar's region or above it. Nobody reviews an exemplar they wrote.
+Reviewing (publish, return, unpublish): the city or district command centre, a leader at city or
+district level, or the administrator (who holds the city centre's reach everywhere, see
+docs/security.md), whose node is the exemplar's region or above it. Nobody reviews an exemplar they
+wrote.
 
 Reading: published exemplars are public (anonymous visitors included); the author organisation's people
 see their own in every state; reviewers see every exemplar past draft in their area.
@@ -26,7 +28,7 @@ from chuishao.library.models import AUTHOR_ORG_KINDS
 from chuishao.orgs.models import Organisation, OrgKind, Role
 from chuishao.orgs.scopes import grants_of
 
-REVIEWER_ROLES = frozenset({Role.CITY_CENTRE, Role.DISTRICT_CENTRE, Role.LEADER})
+REVIEWER_ROLES = frozenset({Role.CITY_CENTRE, Role.DISTRICT_CENTRE, Role.LEADER, Role.ADMIN})
 REVIEWER_NODE_KINDS = frozenset({"city", "district"})
 # Roles whose membership on an author organisation makes them write for it.
 ORG_ROLES = frozenset({Role.DEPARTMENT_STAFF, Role.UNIT_ORGANISER})
@@ -92,7 +94,7 @@ def reviewer_grants(actor: Any) -> list:
 
 
 def reviews(actor: Any, region: Jurisdiction) -> bool:
-    """Whether the actor reviews exemplars of ``region`` (a centre or leader at city/district level above)."""
+    """Whether the actor reviews exemplars of ``region`` (a reviewer role at city/district level above)."""
     ids = region.chain_ids()
     return any(ids.get(g.node_kind or "") == g.node_id for g in reviewer_grants(actor))
 

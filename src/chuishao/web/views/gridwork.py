@@ -144,7 +144,7 @@ def visits_page(request: HttpRequest) -> HttpResponse:
         request,
         "web/gridwork/visits.html",
         {
-            "visits": list(visits[:VISITS_PAGE]),
+            "visits": _masked_for(request.user, list(visits[:VISITS_PAGE])),
             "total": visits.count(),
             "node": node,
             "follow": follow,
@@ -153,12 +153,32 @@ def visits_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _masked_for(actor: Any, visits: list) -> list:
+    """The visits with the person's name, phone and any contact typed into the notes masked where the
+    reader reaches them only as a leader (who oversees, never calls back). The rows are not saved."""
+    from chuishao.cases.selectors import mask_contacts, mask_phone
+    from chuishao.gridwork.models import Visit
+    from chuishao.gridwork.scopes import VISIT_CONTACT_ROLES, visit_scope_q
+
+    full = visit_scope_q(actor, VISIT_CONTACT_ROLES)
+    shown: set[int] = set()
+    if full is not None:
+        shown = set(Visit.objects.filter(full, pk__in=[v.pk for v in visits]).values_list("pk", flat=True))
+    for v in visits:
+        if v.pk not in shown:
+            v.person_name = v.person_name[:1] + "*" * max(len(v.person_name) - 1, 0)
+            v.person_phone = mask_phone(v.person_phone) if v.person_phone else ""
+            v.discussed = mask_contacts(v.discussed)
+            v.follow_up_note = mask_contacts(v.follow_up_note)
+    return visits
+
+
 def _reaches(actor: Any, node: Jurisdiction) -> bool:
-    from chuishao.gridwork.scopes import commands, worker_grid_ids
+    from chuishao.gridwork.scopes import reads_visits_of, worker_grid_ids
 
     if node.kind == "grid" and node.pk in worker_grid_ids(actor):
         return True
-    return commands(actor, node)
+    return reads_visits_of(actor, node)
 
 
 @login_required
