@@ -4,8 +4,10 @@ leaves nothing behind: no case, no event, no file under MEDIA_ROOT.
 
 The files: an executable renamed .jpg, text said to be a PNG, an SVG carrying a script (said to be
 SVG, and said to be PNG), a file over 5 MB, a PNG whose header claims 30000×30000 pixels (Pillow's
-own bomb limit), one of 10000×6000 (under Pillow's limit, over ours), a GIF whose frames add up to
-too many pixels, and a JPEG whose EXIF names a tag with the wrong type (it made re-encoding crash).
+own bomb limit), one of 10000×6000 (under Pillow's limit, over ours), one of 6000×4500 (a PNG cannot
+be decoded reduced: over the decoding budget), a progressive JPEG of 13 MP (the same), a GIF whose
+frames add up to too many pixels, and a JPEG whose EXIF names a tag with the wrong type (it made
+re-encoding crash). A baseline JPEG of 48 MP passes, decoded at half its size within the budget.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import functools
 import io
 import random
 import struct
+import subprocess
+import sys
+import textwrap
 import zlib
 from pathlib import Path
 
@@ -62,6 +67,13 @@ def _gif_of_many_frames() -> bytes:
     return out.getvalue()
 
 
+@functools.cache
+def _progressive_jpeg_of_13_megapixels() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (4200, 3100), "grey").save(out, format="JPEG", progressive=True)
+    return out.getvalue()
+
+
 def _jpeg_with_a_mistyped_exif_tag() -> bytes:
     """ImageDescription (ASCII) renamed ColorMap, a tag Pillow writes as SHORTs: ``struct.error``."""
     exif = Image.Exif()
@@ -85,6 +97,8 @@ HOSTILE = {
     "over-5-mb": lambda: ("huge.jpg", photo(size=(8, 6)).read() + b"\0" * (5 * 1024 * 1024), JPEG),
     "bomb-30000x30000": lambda: ("bomb.png", _png_header_only(30000, 30000), PNG),
     "bomb-10000x6000": lambda: ("wide.png", _png_header_only(10000, 6000), PNG),
+    "png-6000x4500": lambda: ("long.png", _png_header_only(6000, 4500), PNG),
+    "progressive-13mp": lambda: ("web.jpg", _progressive_jpeg_of_13_megapixels(), JPEG),
     "gif-frames": lambda: ("anim.gif", _gif_of_many_frames(), GIF),
     "mistyped-exif": lambda: ("exif.jpg", _jpeg_with_a_mistyped_exif_tag(), JPEG),
 }
@@ -196,3 +210,75 @@ def test_damaged_photos_are_refused_or_kept_never_a_crash():
             data[rnd.randrange(len(data))] = rnd.randrange(256)
             with contextlib.suppress(CaseInvalid):
                 check_media([SimpleUploadedFile("m", bytes(data), content_type=content_type)])
+
+
+# --- a camera's 48 MP JPEG: kept, decoded reduced within the memory budget ----------------------------
+
+# Made in a child process: the whole image (190 MB of pixels) never lives in the test's process.
+_MAKE_48_MP = """
+import sys
+from PIL import Image
+gradient = Image.linear_gradient("L").resize((8000, 6000))
+mirrored = gradient.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+img = Image.merge("RGB", (gradient, gradient.rotate(180), mirrored))
+exif = Image.Exif()
+exif[0x0112] = 6
+exif[0x010F] = "Phone"
+exif[0x8825] = {1: "N", 2: (39.0, 54.0, 0.0), 3: "E", 4: (116.0, 23.0, 0.0)}
+img.save(sys.argv[1], format="JPEG", quality=85, exif=exif.tobytes())
+"""
+
+# Peak resident memory that checking the file adds, in a fresh process (ru_maxrss is a high-water mark).
+_MEASURE = """
+import os, resource, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chuishao.settings")
+import django
+django.setup()
+from django.core.files.uploadedfile import SimpleUploadedFile
+from chuishao.cases.media import check_media
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+check_media([SimpleUploadedFile("camera.jpg", data, "image/jpeg")])
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+
+
+@pytest.fixture(scope="module")
+def camera_jpeg(tmp_path_factory) -> bytes:
+    path = tmp_path_factory.mktemp("camera") / "48mp.jpg"
+    subprocess.run([sys.executable, "-c", _MAKE_48_MP, str(path)], check=True, timeout=120)  # noqa: S603
+    data = path.read_bytes()
+    assert len(data) < 5 * 1024 * 1024
+    return data
+
+
+@pytest.mark.parametrize("kind", ["bomb-10000x6000", "png-6000x4500", "progressive-13mp", "gif-frames"])
+def test_photos_that_cannot_be_decoded_within_the_budget_are_refused_for_their_pixels(kind):
+    f = hostile(kind)
+    with pytest.raises(CaseInvalid, match="too many pixels"):
+        check_media([f])
+
+
+def test_a_48_megapixel_camera_jpeg_is_kept_at_half_its_size_without_its_position(camera_jpeg):
+    (kept,) = check_media([SimpleUploadedFile("camera.jpg", camera_jpeg, content_type=JPEG)])
+    with Image.open(kept) as img:
+        assert img.format == "JPEG" and img.size == (4000, 3000)
+        exif = img.getexif()
+    assert exif[0x0112] == 6 and exif[0x010F] == "Phone"
+    assert 0x8825 not in exif
+
+
+def test_checking_a_48_megapixel_jpeg_stays_within_the_memory_budget(camera_jpeg, tmp_path):
+    """Decoded whole, the check added 368 MB to the process; decoded at half size, under 50 MB."""
+    path = tmp_path / "48mp.jpg"
+    path.write_bytes(camera_jpeg)
+    done = subprocess.run(  # noqa: S603 — our interpreter and script
+        [sys.executable, "-c", textwrap.dedent(_MEASURE), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    added_mb = int(done.stdout.split()[-1])
+    assert added_mb < 120, f"checking a 48 MP JPEG added {added_mb} MB"
