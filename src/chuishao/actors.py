@@ -1,12 +1,21 @@
 """Who acts: a person (a Django user), an API client, or the system clock.
 
 Every service takes ``actor=``; events record it. ``SYSTEM`` is the actor of sweeps and loaders.
+
+Events name staff by their login: they act in office and answer for it. A resident's login may be
+their phone number or their name, and the event log keeps its labels for ever, so a resident is named
+``resident #<user id>`` instead (``actor_label``); the id still links their events for export and
+erasure, and the pages show the label in the reader's language (``label_display``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
+
+from django.apps import apps
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -62,11 +71,47 @@ def actor_user_id(actor: Any) -> int | None:
     return getattr(actor, "pk", None)
 
 
+# ``orgs.models.Role.RESIDENT``, spelled out: this module sits below every domain app.
+RESIDENT_ROLE = "resident"
+RESIDENT_PREFIX = "resident #"
+RESIDENT_LABEL = re.compile(rf"^{RESIDENT_PREFIX}([0-9]+)$")
+
+
+def resident_label(user_id: int) -> str:
+    return f"{RESIDENT_PREFIX}{user_id}"
+
+
+def holds_office(person: Any) -> bool:
+    """Whether a signed-in person acts in an office: a staff or superuser flag, or an active membership
+    with any role but resident (the same people who cannot erase their own account)."""
+    if getattr(person, "is_staff", False) or getattr(person, "is_superuser", False):
+        return True
+    # ``orgs.scopes.grants_of`` leaves the person's memberships on the object; most writers read them.
+    grants = getattr(person, "_chuishao_grants", None)
+    if grants is not None:
+        return any(g.role != RESIDENT_ROLE for g in grants)
+    membership = apps.get_model("orgs", "Membership")
+    return membership.objects.filter(person_id=person.pk, active=True).exclude(role=RESIDENT_ROLE).exists()
+
+
 def actor_label(actor: Any) -> str:
+    """How an event names its actor: a label, or for a person their login if they hold an office and
+    ``resident #<id>`` if they do not."""
     if actor is None:
         return "anonymous"
     if isinstance(actor, SystemActor | FollowLinkActor | ApiClientActor):
         return actor.label
     if getattr(actor, "is_anonymous", False):
         return "anonymous"
+    pk = getattr(actor, "pk", None)
+    if pk is not None and not holds_office(actor):
+        return resident_label(pk)
     return getattr(actor, "username", None) or str(actor)
+
+
+def label_display(label: str) -> str:
+    """An event's actor label for a page: a resident's in the reader's language, any other as stored."""
+    found = RESIDENT_LABEL.match(label or "")
+    if found:
+        return _("resident #%(id)s") % {"id": found.group(1)}
+    return label

@@ -55,10 +55,10 @@ def test_a_resident_erases_their_data_and_the_cases_stay(login, city, closed, re
         assert case.category_id == closed.category_id
     assert Case.objects.get(pk=closed.pk).satisfaction == "satisfied"
     assert not Visit.objects.filter(person_name=VISITED).exists()
-    # The events name the renamed account, never the old login or the contact.
+    # The events name the account by its number, never the old login or the contact.
     for event in Event.objects.filter(verb__in=["case.anonymised", "privacy.erased"]):
-        assert event.actor_id == person.pk and event.actor_label == f"erased-{person.pk}"
-    assert Event.objects.get(verb="privacy.erased").after == {"cases": 2}
+        assert event.actor_id == person.pk and event.actor_label == f"resident #{person.pk}"
+    assert Event.objects.get(verb="privacy.erased").after == {"cases": 2, "texts": 0, "erased_texts": []}
     assert audit_verify().ok
     # Signed out, and the old password no longer opens the account.
     assert client.get(reverse("web:my_data")).status_code == 302

@@ -6,7 +6,10 @@ What it catches:
 - a deleted tail of a case's chain: the case row's head (``chain_seq``/``chain_hash``) is ahead;
 - a whole deleted case with its events, or an event slipped in under a seal: a checkpoint's digest
   over the ids and hashes it sealed no longer matches;
-- a forged checkpoint: signatures are chained with the audit key.
+- a forged checkpoint: signatures are chained with the audit key;
+- a changed text of a version 2 event: it no longer matches its digest (and a changed digest, the hash);
+- a text blanked by hand: an erased text that no erasure event lists, or one written again after its
+  erasure.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from django.conf import settings
 
 from chuishao.events.chain import GENESIS, range_digest, sign
 from chuishao.events.models import ChainHead, Checkpoint, Event
-from chuishao.events.services import stored_hash
+from chuishao.events.services import ERASED_TEXTS, stored_hash, text_intact
 
 
 @dataclass
@@ -52,9 +55,36 @@ def _events(batch: int = 5000) -> Iterator[Event]:
         last = rows[-1].id
 
 
+def _check_erasures(report: Report, erased: list[Event], listed: set[int]) -> None:
+    """An erased text is trusted to its digest, so the erasure itself must be on record: listed by a
+    later event (which the chain covers), with text and salt really gone."""
+    for event in erased:
+        where = f"event {event.id} ({event.chain}#{event.seq} {event.verb})"
+        if event.id not in listed:
+            report.problems.append(
+                Problem(
+                    "erasure",
+                    f"{where}: its text is marked erased, but no erasure event lists it",
+                    event.id,
+                    event.chain,
+                )
+            )
+        elif event.reason or event.text_salt:
+            report.problems.append(
+                Problem(
+                    "erasure",
+                    f"{where}: its text was erased and has been written again",
+                    event.id,
+                    event.chain,
+                )
+            )
+
+
 def audit_verify() -> Report:
     report = Report()
     heads: dict[str, tuple[int, str]] = {}
+    listed: set[int] = set()
+    erased: list[Event] = []
     for event in _events():
         report.events_checked += 1
         seq, prev = heads.get(event.chain, (0, GENESIS))
@@ -88,7 +118,22 @@ def audit_verify() -> Report:
                     event.chain,
                 )
             )
+        elif not text_intact(event):
+            report.problems.append(
+                Problem(
+                    "content",
+                    f"event {event.id} ({event.chain}#{event.seq} {event.verb}): its text was changed "
+                    "after it was written",
+                    event.id,
+                    event.chain,
+                )
+            )
+        if event.text_erased:
+            erased.append(event)
+        if isinstance(event.after, dict) and isinstance(event.after.get(ERASED_TEXTS), list):
+            listed.update(i for i in event.after[ERASED_TEXTS] if isinstance(i, int))
         heads[event.chain] = (event.seq, event.hash)
+    _check_erasures(report, erased, listed)
 
     case_model = apps.get_model("cases", "Case")
     for pk, seq, digest in case_model.objects.filter(chain_seq__gt=0).values_list(

@@ -4,12 +4,18 @@ Every case has its own chain (``chain = "case:<id>"``), so intakes across the ci
 chain head; other subjects (imports, calendars, memberships) use their own chains. A ``Checkpoint``
 signs the digest of every event id and hash since the previous checkpoint, so an event inserted,
 changed or deleted under a checkpoint — a whole case's chain included — is detected.
+
+Personal data stays erasable although the log is append-only: a resident acts under the label
+``resident #<id>`` (``actors.actor_label``), never their login; and an event's free text (``reason``) is
+hashed through a salted digest (``chain.text_digest``), so erasing it (``services.texts_erase``) keeps
+the chain verifying. Every erasure is listed in a later event's ``after["erased_texts"]``.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 class Event(models.Model):
@@ -41,10 +47,23 @@ class Event(models.Model):
     created_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # 1: the hash covers ``reason`` (events written before texts were erasable, and the bulk demo
+    # loader's); 2: it covers ``text_digest``. The database default keeps old writers on version 1.
+    hash_version = models.PositiveSmallIntegerField(default=1, db_default=1)
+    # Version 2: SHA-256 of salt and reason ("" without text). Erasing blanks reason and salt, sets
+    # ``text_erased`` and keeps the digest, which the hash still covers.
+    text_salt = models.CharField(max_length=32, blank=True, default="", db_default="")
+    text_digest = models.CharField(max_length=64, blank=True, default="", db_default="")
+    text_erased = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="event_chain_seq_unique")]
-        indexes = [models.Index(fields=["case", "seq"])]
+        indexes = [
+            models.Index(fields=["case", "seq"]),
+            # A person's erasure finds the texts they wrote outside their cases; only events with
+            # text are indexed, so the intake's events (no text) pay nothing for it.
+            models.Index(fields=["actor"], condition=~Q(text_digest=""), name="event_actor_text_idx"),
+        ]
         ordering = ["id"]
 
     def __str__(self) -> str:

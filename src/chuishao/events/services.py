@@ -1,4 +1,4 @@
-"""Appending events and sealing them with checkpoints.
+"""Appending events, erasing their texts, and sealing them with checkpoints.
 
 ``event_append`` must run inside the caller's transaction, after the state it records is written:
 the event and the change commit together or not at all.
@@ -7,6 +7,7 @@ the event and the change commit together or not at all.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,17 @@ from django.db import transaction
 
 from chuishao import clock
 from chuishao.actors import actor_label, actor_user_id
-from chuishao.events.chain import GENESIS, canonical, event_hash, range_digest, sign
+from chuishao.events.chain import (
+    GENESIS,
+    LEGACY,
+    SALTED_TEXT,
+    canonical,
+    event_hash,
+    new_salt,
+    range_digest,
+    sign,
+    text_digest,
+)
 from chuishao.events.models import ChainHead, Checkpoint, Event
 
 # Events younger than this are left for the next checkpoint, so that a transaction still open
@@ -99,6 +110,8 @@ def _chained(
         chain, prev_seq, prev_hash = head.chain, head.seq, head.hash
     seq = prev_seq + 1
     uid, label = actor_user_id(actor), actor_label(actor)
+    salt = new_salt() if reason else ""
+    committed = text_digest(salt, reason)
     digest = event_hash(
         chain=chain,
         seq=seq,
@@ -110,8 +123,9 @@ def _chained(
         actor_label=label,
         before=before,
         after=after,
-        reason=reason,
         created_at=_timestamp(at),
+        version=SALTED_TEXT,
+        text=committed,
     )
     if case is not None:
         case.chain_seq, case.chain_hash = seq, digest
@@ -131,6 +145,9 @@ def _chained(
         created_at=at,
         prev_hash=prev_hash,
         hash=digest,
+        hash_version=SALTED_TEXT,
+        text_salt=salt,
+        text_digest=committed,
     )
 
 
@@ -165,7 +182,11 @@ def case_events_append_many(
 
 
 def stored_hash(event: Event) -> str:
-    """Recompute an event's hash from its stored columns (for verification)."""
+    """Recompute an event's hash from its stored columns (for verification).
+
+    A version 2 event's hash covers its stored ``text_digest``; whether the stored text still matches
+    that digest is ``text_intact``'s question.
+    """
     return event_hash(
         chain=event.chain,
         seq=event.seq,
@@ -179,7 +200,59 @@ def stored_hash(event: Event) -> str:
         after=event.after,
         reason=event.reason,
         created_at=_timestamp(event.created_at),
+        version=event.hash_version,
+        text=event.text_digest,
     )
+
+
+def text_intact(event: Event) -> bool:
+    """Whether a version 2 event's text is the one its digest commits to (an erased text is trusted
+    to the digest: ``audit verify`` checks the erasure is on record instead)."""
+    if event.hash_version == LEGACY or event.text_erased:
+        return True
+    return text_digest(event.text_salt, event.reason) == event.text_digest
+
+
+# Key of an event's ``after`` that lists the ids of the events whose texts it erased.
+ERASED_TEXTS = "erased_texts"
+
+
+@dataclass
+class Erased:
+    """What ``texts_erase`` did: the events whose texts went, and texts it could not erase because
+    their events were written before texts were erasable (their hash covers the text itself)."""
+
+    ids: list[int] = field(default_factory=list)
+    legacy: int = 0
+
+    def record(self) -> dict[str, Any]:
+        """What the erasure's own event lists (ids and counts, never the texts)."""
+        record: dict[str, Any] = {"texts": len(self.ids), ERASED_TEXTS: self.ids}
+        if self.legacy:
+            record["legacy_texts_kept"] = self.legacy
+        return record
+
+
+def texts_erase(events: Any) -> Erased:
+    """Erase the texts of ``events`` (a queryset or list of events): text and salt blanked, the digest
+    kept. Runs inside the caller's transaction, which must append an event whose ``after`` carries
+    ``Erased.record()``: ``audit verify`` reports an erased text that no event lists."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("texts must be erased inside the transaction that records the erasure")
+    done = Erased()
+    for pk, version, digest, erased, text in (
+        events.values_list("pk", "hash_version", "text_digest", "text_erased", "reason")
+        if hasattr(events, "values_list")
+        else [(e.pk, e.hash_version, e.text_digest, e.text_erased, e.reason) for e in events]
+    ):
+        if version == LEGACY:
+            done.legacy += bool(text)
+        elif digest and not erased:
+            done.ids.append(pk)
+    done.ids.sort()
+    if done.ids:
+        Event.objects.filter(pk__in=done.ids).update(reason="", text_salt="", text_erased=True)
+    return done
 
 
 def _checkpoints_locked() -> None:

@@ -6,9 +6,14 @@ uploader of the report's photos, and the people named in grid visits linked to t
 the category, the place (grid and the chain above it, the point rounded to about 100 m), the states,
 deadlines, ratings and every event — so evaluations give the same figures before and after.
 
-Events never held personal data (intake records category and grid, visits record no names; see
-``cases.services.intake`` and ``gridwork.services``), so anonymising touches only case and visit rows
-and the audit chain stays intact; anonymising itself appends one event naming only the fields dropped.
+Events keep no contact columns (intake records category and grid, visits record no names; see
+``cases.services.intake`` and ``gridwork.services``) and name residents ``resident #<id>``, never by
+login (``actors.actor_label``). Their free text is another matter: a rating comment, a reason typed by
+the reporter, a staff note quoting the reporter's phone. Those texts are hashed into the chain through
+a salted digest, so anonymising erases them (``events.services.texts_erase``) and the chain still
+verifies; the ``case.anonymised`` event names the actor, which kinds of data went and which event
+texts were erased, never the data. Events written before texts were erasable keep theirs (their hash
+covers the text itself); the event counts them as ``legacy_texts_kept``.
 """
 
 from __future__ import annotations
@@ -26,11 +31,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from chuishao import clock
-from chuishao.actors import FollowLinkActor
+from chuishao.actors import RESIDENT_PREFIX, FollowLinkActor
 from chuishao.cases.models import Case, CaseMedia
 from chuishao.cases.transitions import TERMINAL
 from chuishao.events.models import Event
-from chuishao.events.services import event_append
+from chuishao.events.services import Erased, event_append, texts_erase
 from chuishao.gridwork.models import Visit
 from chuishao.orgs.models import Membership, Profile, Role
 
@@ -129,7 +134,8 @@ def case_anonymise(*, case: Case | int, actor: Any, why: str) -> bool:
             if after != before:
                 visit.save(update_fields=[*VISIT_FIELDS, "discussed", "follow_up_note"])
                 visits += 1
-        if not dropped and not visits:
+        erased = texts_erase(_personal_texts(row))
+        if not dropped and not visits and not erased.ids:
             return False
         if row.lat is not None and row.lng is not None:
             row.lat, row.lng = round(row.lat, POINT_DECIMALS), round(row.lng, POINT_DECIMALS)
@@ -151,9 +157,34 @@ def case_anonymise(*, case: Case | int, actor: Any, why: str) -> bool:
             verb="case.anonymised",
             actor=actor,
             case=row,
-            after={"why": why, "dropped": sorted(dropped), "visits": visits},
+            after={"why": why, "dropped": sorted(dropped), "visits": visits, **erased.record()},
         )
     return True
+
+
+def _personal_texts(case: Case) -> list[Event]:
+    """The case's event texts not yet erased that may hold personal data: every text its reporter
+    wrote (signed in or through the follow link), and staff texts quoting a phone number or e-mail
+    address (whole: the digest commits to the text as written, so it cannot be partly scrubbed)."""
+    events = list(
+        Event.objects.filter(case_id=case.pk, text_erased=False)
+        .exclude(reason="")
+        .only("pk", "verb", "actor_id", "actor_label", "reason", "hash_version", "text_digest", "text_erased")
+    )
+    reporters = {case.reporter_id} - {None}
+    # Once the account link is gone (an earlier anonymisation), the report event still names it.
+    reporters |= set(
+        Event.objects.filter(case_id=case.pk, verb="case.reported", actor_id__isnull=False)
+        .filter(actor_label__startswith=RESIDENT_PREFIX)
+        .values_list("actor_id", flat=True)
+    )
+    return [
+        e
+        for e in events
+        if e.actor_id in reporters
+        or (e.actor_id is None and e.actor_label == FollowLinkActor.label)
+        or scrub_contacts(e.reason) != e.reason
+    ]
 
 
 # ----------------------------------------------------------------------------------- retention
@@ -310,8 +341,9 @@ def person_erase(*, person: Any) -> ErasureResult:
     """The resident's own erasure request, carried out at once: their account is closed and renamed,
     their profile emptied, and every case they reported is anonymised (the case stays, the person goes).
 
-    The account is renamed before the cases are touched, so the events record the erasure under the
-    account's id and its new, meaningless name.
+    Events name a resident by their account's id (``resident #<id>``), so none of them held the login;
+    every text they wrote into events is erased: their cases' with the cases, any other here, and the
+    ``privacy.erased`` event lists the latter.
     """
     refused = erasure_refused(person)
     if refused:
@@ -327,7 +359,17 @@ def person_erase(*, person: Any) -> ErasureResult:
         Profile.objects.filter(person=user).update(display_name="", phone="")
         ids = list(Case.objects.filter(reporter=user).order_by("pk").values_list("pk", flat=True))
         anonymised = sum(case_anonymise(case=pk, actor=user, why="erasure") for pk in ids)
-        event_append(verb="privacy.erased", actor=user, chain=f"privacy:{user.pk}", after={"cases": len(ids)})
+        # What they wrote anywhere else (a wish, a reason on someone else's chain); their cases' texts
+        # went with the cases above.
+        own: Erased = texts_erase(
+            Event.objects.filter(actor_id=user.pk, text_erased=False).exclude(text_digest="")
+        )
+        event_append(
+            verb="privacy.erased",
+            actor=user,
+            chain=f"privacy:{user.pk}",
+            after={"cases": len(ids), **own.record()},
+        )
     return ErasureResult(cases=len(ids), anonymised=anonymised)
 
 
