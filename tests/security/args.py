@@ -57,7 +57,8 @@ ARGS: dict[str, dict[str, str]] = {
     "web:workforce_worker": {"pk": "worker"},
     "web:admission_act": {"pk": "admission", "action": "=admit"},
     "web:report_community_node": {"code": "community"},
-    "web:activities_report_org": {"pk": "org"},
+    # An organisation that holds activities (a party organisation; a unit holds none: always not found).
+    "web:activities_report_org": {"pk": "partyorg"},
     "web:activities_report_node": {"code": "community"},
     **{
         f"web:activity{suffix}": {"pk": "activity"}
@@ -83,8 +84,8 @@ ARGS: dict[str, dict[str, str]] = {
     "web:campaign_score": {"pk": "campaign", "cand": "candidate"},
     "web:campaign_conflict": {"pk": "campaign", "cand": "candidate"},
     "web:campaign_object": {"pk": "campaign"},
-    # No objection is seeded (the campaign is not yet in its public notice).
-    "web:campaign_answer": {"pk": "campaign", "oid": "unknown"},
+    # The objection lodged during the second campaign's public notice.
+    "web:campaign_answer": {"pk": "notice_campaign", "oid": "objection"},
     "web:campaign_audit": {"pk": "campaign"},
     "web:campaign_attachment": {"pk": "campaign", "aid": "candidate_photo"},
     **{
@@ -114,6 +115,7 @@ ARGS: dict[str, dict[str, str]] = {
     "web:monthly_problem": {"pk": "problem"},
     "web:monthly_task_add": {"pk": "problem"},
     "web:monthly_task_done": {"pk": "problem", "task": "monthly_task"},
+    "security:totp_reset": {"pk": "totp_person"},
     "v1:case-detail": NUMBER,
     "v1:case-rating": NUMBER,
     "v1:case-media": {**NUMBER, "media_id": "media"},

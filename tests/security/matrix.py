@@ -82,6 +82,9 @@ RULES: dict[str, str] = {
     # --- accounts (two-factor sign-in)
     "security:totp_login": "nobody",
     "security:totp_setup": "people",
+    "security:recovery_codes": "nobody, write",
+    "security:totp_people": "city admin",
+    "security:totp_reset": "nobody, write",
     # --- REST: cases
     "v1:case-list": "people+street-key",
     "v1:case-detail": "resident grid-a community-a street-a um-a district-a city leader admin key-street-a",
@@ -161,7 +164,7 @@ RULES: dict[str, str] = {
     "web:patrol_end": "nobody, write",
     "web:patrol_track": "nobody, write",
     "web:visit_new": "grid-a",
-    "web:visits": "grid-a community-a street-a district-a city leader",
+    "web:visits": "grid-a community-a street-a district-a city leader admin",
     "web:patrol_coverage": "community-a street-a district-a city leader admin",
     # --- pages: dual reporting (双报到)
     "web:serve": "people",
@@ -210,7 +213,7 @@ RULES: dict[str, str] = {
     "web:activities_mine": "people",
     "web:activities_organise": "street-a district-a city admin",
     "web:activities_reports": "community-a street-a district-a city leader admin",
-    "web:activities_report_org": "nobody",
+    "web:activities_report_org": "street-a district-a city leader admin",
     "web:activities_report_node": "community-a street-a district-a city leader admin",
     "web:activity": "street-a district-a city leader admin",
     "web:activity_qr": "street-a district-a city admin",
@@ -231,12 +234,12 @@ RULES: dict[str, str] = {
         for v in ("step", "reviewer_add", "exemplars", "recommend", "score", "conflict", "object", "answer")
     },
     "web:library": "everyone",
-    "web:library_exemplar": "street-a district-a city leader",
-    "web:library_photo": "street-a district-a city leader",
+    "web:library_exemplar": "street-a district-a city leader admin",
+    "web:library_photo": "street-a district-a city leader admin",
     "web:library_mine": "street-a um-a bureau-organiser",
     "web:library_new": "street-a um-a bureau-organiser",
     "web:library_edit": "street-a",
-    "web:library_review": "district-a city leader",
+    "web:library_review": "district-a city leader admin",
     **{
         f"web:library_{v}": "nobody, write"
         for v in ("submit", "withdraw", "photos_add", "photo_remove", "publish", "return", "unpublish")
@@ -260,6 +263,10 @@ NOTES = {
     "metrics": "not called: loopback, allow-list or token only (tests/ops)",
     "web:logout": "not called: signing out ends the test's session",
     "security:totp_login": "the second step of signing in: reached only after the password",
+    "security:totp_people": (
+        "the accounts whose second factor the reader may reset: the admin and the city centre, for the "
+        "people holding roles in their city (the admin's own and a superuser's: the admin only)"
+    ),
     "web:party_boards": "the boards over the person's node (one board: straight to its page)",
     "web:party_board": (
         "a complex's joint board (红色物业): its seats' people, the complex's community staff and the "
@@ -271,6 +278,18 @@ NOTES = {
     "v1:jurisdiction-detail": "reference data (the map of jurisdictions)",
     "v1:evaluation-trend": "called for streets A1 and B1: a grid, community or department is not a street",
     "web:serve_calendar": "a community's public calendar",
+    "web:serve_community": (
+        "the managers' desk of a community's dual reporting (confirm, post, evaluate members): managers "
+        "over the community; leaders oversee through the reports, they do not manage"
+    ),
+    "web:visits": (
+        "household and unit visits (personal data): the grid's workers, its chain of command and the "
+        "admin (the city centre's reach)"
+    ),
+    "web:activities_report_org": (
+        "a party organisation's or residents' committee's activities: its organisers and the readers of "
+        "party coverage over its node (here street A1's branch: not the community below it)"
+    ),
     "web:campaign": (
         "a district's campaign open for recommendations: its organisers, the recommenders inside the "
         "district (unit, street, community) and its named reviewer (here the resident)"
@@ -286,7 +305,7 @@ NOTES = {
     "web:demonstration_review": "the year's review: the programme's owners only",
     "web:library_exemplar": (
         "an exemplary case submitted for review: its street office's people and the reviewers over its "
-        "region (city/district centre, leader; not admin); once published it is public"
+        "region (city/district centre, leader, admin); once published it is public"
     ),
     "web:library_photo": "the submitted exemplary case's photo: who reads the case",
     "web:library_edit": "its organisation's people only (a submitted case sends them back to its page)",
@@ -438,8 +457,9 @@ def markdown(patterns: dict[str, str], scoped: dict[str, bool]) -> str:
         "their scope: district B's case, whistle, summons, notification, community, unit, party "
         "organisation or member, community worker, admission request, meeting, problem of the month or "
         "its task or candidate, exemplary case, campaign, dual-reporting registration, task or claim, "
-        "board seat or decision, or demonstration programme; an unknown id for a campaign's objection "
-        "(not seeded); a wrong follow token. A write without an object (the desk's bulk action, "
+        "board seat or decision, demonstration programme, objection lodged in a campaign's public "
+        "notice, or staff member with a second factor; a wrong follow token. A write without an object "
+        "(the desk's bulk action, renewing one's recovery codes, "
         "signing up, exporting one's data…) is POSTed anonymously and with the Open311 key. Every such "
         "call must be refused — 401/403/404/405, the sign-in page, or on a page a redirect back with a "
         "message — and must append no event. Writes inside the scope are the domain tests' business.",

@@ -129,6 +129,81 @@ def _campaign(city, district: str, who: str, reviewer: str, street_user: str, ma
     return {"campaign": campaign, "candidate": candidate, "candidate_photo": candidate.attachments.get()}
 
 
+def _objection(city, district: str, who: str, reviewer: str, street_user: str, objector: str, marker: str):
+    """A second campaign of the district, taken through the real services to its public notice (公示)
+    with one objection lodged today: the answer route then has a real objection on each side. The
+    notice is public by design, so only the objection (organisers' eyes only) carries the marker."""
+    from chuishao import clock
+    from chuishao.campaigns import services as campaigns
+
+    day = campaigns.today()
+    organiser = city.people[who]
+
+    def days_ago(n: int):
+        return clock.frozen(clock.now() - dt.timedelta(days=n))
+
+    with days_ago(25):
+        campaign = campaigns.campaign_create(
+            actor=organiser,
+            node=city.nodes[district],
+            title="优秀网格员评选",
+            places=1,
+            quota=1,
+            criteria=[campaigns.CriterionInput(name="事迹突出", max_score=10, weight=1)],
+            recommend_until=day - dt.timedelta(days=20),
+            review_until=day - dt.timedelta(days=10),
+            notice_from=day - dt.timedelta(days=3),
+            notice_until=day + dt.timedelta(days=3),
+            announce_on=day + dt.timedelta(days=5),
+        )
+        campaigns.campaign_open(actor=organiser, campaign=campaign)
+        campaigns.reviewer_add(actor=organiser, campaign=campaign, person=city.people[reviewer])
+        candidate = campaigns.candidate_recommend(
+            actor=city.people[street_user],
+            campaign=campaign,
+            name="周平",
+            unit="街道办事处",
+            title="网格员",
+            deeds="走街串巷五年。",
+        )
+    with days_ago(19):
+        campaigns.review_start(actor=organiser, campaign=campaign)
+    with days_ago(18):
+        (criterion,) = campaign.criteria.all()
+        campaigns.scores_set(
+            actor=city.people[reviewer],
+            campaign=campaign,
+            candidate=candidate,
+            scores={criterion.pk: (8, "")},
+        )
+    with days_ago(15):
+        campaigns.round_close(actor=organiser, campaign=campaign)
+        campaigns.shortlist_confirm(actor=organiser, campaign=campaign)
+    with days_ago(2):
+        campaigns.notice_start(actor=organiser, campaign=campaign)
+    objection = campaigns.objection_lodge(
+        actor=city.people[objector], campaign=campaign, candidate=candidate, text=f"事迹不实 {marker}"
+    )
+    return {"notice_campaign": campaign, "objection": objection}
+
+
+def _second_factor(person) -> Any:
+    """Turn on ``person``'s authenticator through the services, as the person would with the app."""
+    import base64
+    from urllib.parse import parse_qs, urlparse
+
+    from chuishao import clock
+    from chuishao.security import services as security
+    from chuishao.security import totp
+
+    uri = security.totp_enrol_begin(actor=person, person=person)
+    key = parse_qs(urlparse(uri).query)["secret"][0]
+    secret = base64.b32decode(key + "=" * (-len(key) % 8))
+    code = totp.code_for(secret, totp.step_of(clock.now().timestamp()))
+    security.totp_enrol_confirm(actor=person, person=person, code=code)
+    return person
+
+
 def _serve(city, community: str, member: str, unit, staff: str, side: str) -> dict[str, Any]:
     from chuishao import clock
     from chuishao.engagement import services as serve
@@ -355,12 +430,16 @@ def build_world() -> World:
     for side, street_user, marker in (("a", "street-a", MARKER_A), ("b", "street-b", MARKER_B)):
         sides[side].extra.update(_exemplar(city, side, street_user, marker))
     # A selection campaign run by each district's centre, open for recommendations, with the resident
-    # (resident2 on side B) named reviewer and one candidate with a photo recommended by the street.
+    # (resident2 on side B) named reviewer and one candidate with a photo recommended by the street; and a
+    # second one in its public notice with one objection, lodged by the same resident.
     for side, who, reviewer, street_user, marker in (
         ("a", "district-a", "resident", "street-a", MARKER_A),
         ("b", "district-b", "resident2", "street-b", MARKER_B),
     ):
         sides[side].extra.update(_campaign(city, sides[side].district, who, reviewer, street_user, marker))
+        sides[side].extra.update(
+            _objection(city, sides[side].district, who, reviewer, street_user, reviewer, marker)
+        )
     # Dual reporting (双报到) on each side: an in-service party member registered with the community
     # (confirmed by its staff), a task of the community two days ahead and the member's claim on it.
     for side, member, unit, staff in (
@@ -393,6 +472,10 @@ def build_world() -> World:
             starts_on=clock.now().date() + dt.timedelta(days=30),
             org=city.orgs[dept],
         )
+    # The department staff of each side's urban management bureau protect their accounts with an
+    # authenticator: the reset of a second factor names a person with one.
+    for side, dept_user in (("a", "um-a"), ("b", "um-b")):
+        sides[side].extra["totp_person"] = _second_factor(city.people[dept_user])
     # The evaluation rollup, so that a street's trend has rows.
     rollup_rebuild(city_id=city.city.pk, settle=dt.timedelta(0))
     keys = {
