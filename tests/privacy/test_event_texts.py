@@ -129,3 +129,27 @@ def test_an_anonymous_reporter_erasing_through_the_link_takes_their_words_too(ci
     assert case_erase(case=case)
     assert NAME not in repr(list(Event.objects.filter(case_id=case.pk).values()))
     assert audit_verify().ok
+
+
+def test_timelines_after_erasure_say_the_reporter_and_that_words_were_erased(city):
+    from chuishao.api.v1.cases.present import timeline as api_timeline
+    from chuishao.web.presenters import timeline as web_timeline
+
+    person = _resident()
+    case = _closed_and_rated(city, person)
+    person_erase(person=person)
+    case = Case.objects.get(pk=case.pk)
+    events = list(Event.objects.filter(case_id=case.pk).order_by("seq"))
+    verbs = [e.verb for e in events]
+    for public in (False, True):
+        web = dict(zip(verbs, web_timeline(events, case, public=public), strict=True))
+        api = {s["verb"]: s for s in api_timeline(events, case, public=public)}
+        for steps in (web, api):
+            assert {v: str(getattr(s, "who", None) or s["actor"]) for v, s in steps.items()}["case.rate"] == (
+                "the reporter"
+            )
+        assert web["case.rate"].reason == api["case.rate"]["reason"] == "(erased)"
+        assert LOGIN not in repr(web) + repr(api) and resident_label(person.pk) not in repr(web) + repr(api)
+    # Staff see the colleague who handled it, and that their note (which quoted the phone) was erased.
+    staff = dict(zip(verbs, web_timeline(events, case, public=False), strict=True))
+    assert staff["case.handle"].who.startswith("um-a (") and staff["case.handle"].reason == "(erased)"

@@ -1,7 +1,9 @@
 """Read-only admin views of cases and events: every change goes through the case services."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from chuishao.actors import label_display
 from chuishao.cases.models import Case
 from chuishao.events.models import Checkpoint, Event
 
@@ -29,9 +31,13 @@ class CaseAdmin(ReadOnlyAdmin):
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
-    list_display = ("id", "chain", "seq", "verb", "actor_label", "created_at")
+    list_display = ("id", "chain", "seq", "verb", "actor", "created_at")
     list_filter = ("verb",)
     search_fields = ("chain",)
+
+    @admin.display(description=_("actor"), ordering="actor_label")
+    def actor(self, obj: Event) -> str:
+        return label_display(obj.actor_label)
 
 
 @admin.register(Checkpoint)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from chuishao.actors import label_display
 from chuishao.cases.models import Case, Status
 from chuishao.cases.transitions import TABLE
 from chuishao.events.models import Event
@@ -113,6 +114,22 @@ def event_words(event: Event) -> str:
         if level in WARN_WORDS:
             return str(WARN_WORDS[level])
     return str(VERB_WORDS[event.verb]) if event.verb in VERB_WORDS else event.verb
+
+
+def reason_shown(event: Event, *, public: bool) -> str:
+    """An event's words on a timeline: reasons between offices (returns, parking, refusals) stay inside,
+    the public sees why its case was declined, what was done and its own words; an erased text says so.
+    """
+    if public and event.verb not in PUBLIC_REASONS:
+        return ""
+    if event.text_erased:
+        return str(_("(erased)"))
+    return event.reason
+
+
+def actor_shown(event: Event, office: str) -> str:
+    """Who acted, for staff: the colleague's login and office; a resident by number, never by login."""
+    return f"{label_display(event.actor_label)} ({office})"
 
 
 def memberships_of(person_ids: set[int]) -> dict[int, list[Membership]]:

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from chuishao.actors import label_display
 from chuishao.cases.models import Case
 from chuishao.cases.presenting import (
-    PUBLIC_REASONS,
+    actor_shown,
     event_words,
     memberships_of,
     office_of,
+    reason_shown,
     reporter_of,
     status_label,
 )
@@ -109,15 +111,13 @@ def timeline(events: list[Event], case: Case, *, public: bool) -> list[Step]:
         role_or_office = office_of(e, case, people, reporter_id)
         # Staff see which colleague acted; a reporter is never named (their login may be their phone).
         by_reporter = e.actor_id is None or e.actor_id == reporter_id
-        who = role_or_office if public or by_reporter else f"{e.actor_label} ({role_or_office})"
+        who = role_or_office if public or by_reporter else actor_shown(e, role_or_office)
         steps.append(
             Step(
                 when=e.created_at,
                 who=who,
                 what=event_words(e),
-                # Reasons between offices (returns, parking, refusals) stay inside; the public sees why
-                # its case was declined, what was done and its own words.
-                reason=e.reason if not public or e.verb in PUBLIC_REASONS else "",
+                reason=reason_shown(e, public=public),
                 before=status_label((e.before or {}).get("status")),
                 after=status_label((e.after or {}).get("status")),
                 detail=_detail(e, places, public),
@@ -137,9 +137,9 @@ def whistle_history(events: list[Event], orgs: dict[int, str], streets: dict[int
         steps.append(
             Step(
                 when=e.created_at,
-                who=e.actor_label,
+                who=label_display(e.actor_label),
                 what=str(WHISTLE_VERB_WORDS.get(e.verb, e.verb)),
-                reason=e.reason,
+                reason=reason_shown(e, public=False),
                 before="",
                 after="",
                 detail=about,

@@ -16,12 +16,14 @@ from django.urls import reverse
 from chuishao import clock
 from chuishao.cases.models import Case, CaseAssignment, CaseMedia
 from chuishao.cases.presenting import (
-    PUBLIC_REASONS,
+    actor_shown,
     deadline_colour,
     event_words,
     expected_by,
     memberships_of,
     office_of,
+    reason_shown,
+    reporter_of,
 )
 from chuishao.cases.scopes import acting_grant
 from chuishao.cases.selectors import (
@@ -229,10 +231,12 @@ def timeline(events: list[Event], case: Case, *, public: bool) -> list[dict[str,
     """Events as steps: when, who (an office for the public, a person for staff), what, why."""
     people = memberships_of({e.actor_id for e in events if e.actor_id})
     allowed = PUBLIC_DATA if public else STAFF_DATA
+    # Once anonymising dropped the reporter link, the report event still tells who the reporter was.
+    reporter_id = reporter_of(case, events)
     steps = []
     for e in events:
-        office = office_of(e, case, people)
-        by_reporter = e.actor_id is None or e.actor_id == case.reporter_id
+        office = office_of(e, case, people, reporter_id)
+        by_reporter = e.actor_id is None or e.actor_id == reporter_id
         after = e.after or {}
         steps.append(
             {
@@ -240,8 +244,8 @@ def timeline(events: list[Event], case: Case, *, public: bool) -> list[dict[str,
                 "at": e.created_at,
                 "verb": e.verb,
                 "what": event_words(e),
-                "actor": office if public or by_reporter else f"{e.actor_label} ({office})",
-                "reason": e.reason if not public or e.verb in PUBLIC_REASONS else "",
+                "actor": office if public or by_reporter else actor_shown(e, office),
+                "reason": reason_shown(e, public=public),
                 "status_before": (e.before or {}).get("status") or "",
                 "status_after": after.get("status") or "",
                 "data": {k: v for k, v in after.items() if k in allowed},

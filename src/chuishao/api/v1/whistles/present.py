@@ -13,8 +13,10 @@ from django.db.models import Count, Prefetch, QuerySet, prefetch_related_objects
 from django.urls import reverse
 
 from chuishao import clock
+from chuishao.actors import label_display
 from chuishao.cases.errors import CaseError
 from chuishao.cases.models import AssignmentRole, Case, SummonsState, Whistle, WhistleParty, WhistleSummons
+from chuishao.cases.presenting import reason_shown
 from chuishao.cases.whistle_selectors import (
     check_acknowledge,
     check_check_in,
@@ -124,8 +126,8 @@ def _event(e: Event) -> dict[str, Any]:
         "seq": e.seq,
         "verb": e.verb,
         "at": e.created_at,
-        "actor": e.actor_label,
-        "reason": e.reason,
+        "actor": label_display(e.actor_label),
+        "reason": reason_shown(e, public=False),
         "after": e.after or {},
     }
 
