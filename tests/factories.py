@@ -255,3 +255,31 @@ def add_engagement(city: City, *, members: int = 3) -> City:
         membership_grant(actor=SYSTEM, person=user, role="resident")
         city.people[f"member-{n}"] = user
     return city
+
+
+def demo_geography_and_people() -> dict[str, Any]:
+    """The demo city's geography, organisations and people (``load_geography_and_people``), loaded once
+    per process through the services and copied back afterwards, like ``build_small_city``: the load
+    imports 1,500 grids and creates some 400 accounts with their memberships, ten tests use it, and a
+    copy takes a fraction of a second."""
+    from tests.snapshot import restore_or_record
+
+    return restore_or_record(_load_demo_geography_and_people, _demo_keys, _demo_from_keys)
+
+
+def _load_demo_geography_and_people() -> dict[str, Any]:
+    from chuishao.demo.loader import load_geography_and_people
+
+    return load_geography_and_people(log=lambda _: None)
+
+
+def _demo_keys(loaded: dict[str, Any]) -> dict:
+    return {"orgs": {code: org.pk for code, org in loaded["orgs"].items()}}
+
+
+def _demo_from_keys(keys: dict) -> dict[str, Any]:
+    orgs = Organisation.objects.in_bulk(list(keys["orgs"].values()))
+    return {
+        "nodes": {j.code: j for j in Jurisdiction.objects.all()},
+        "orgs": {code: orgs[pk] for code, pk in keys["orgs"].items()},
+    }

@@ -12,16 +12,17 @@ from chuishao.activities.reports import activities_report, default_period
 from chuishao.activities.services import checkin_window
 from chuishao.demo.activities import ACTIVITIES_LOGINS, COMMUNITY, load_activities
 from chuishao.events.audit import audit_verify
+from tests.factories import demo_geography_and_people
 
 
 @pytest.mark.django_db
 def test_demo_activities_load_on_the_demo_city():
     from chuishao.demo.engagement import load_engagement
-    from chuishao.demo.loader import DEMO_PASSWORD, load_geography_and_people
+    from chuishao.demo.loader import DEMO_PASSWORD
     from chuishao.demo.party_coverage import load_party_coverage
 
     quiet = lambda _: None  # noqa: E731
-    load_geography_and_people(log=quiet)
+    demo_geography_and_people()
     now = clock.now()
     load_engagement(now=now, password=DEMO_PASSWORD, log=quiet)
     load_party_coverage(now=now, log=quiet)

@@ -10,15 +10,16 @@ from chuishao.campaigns import selectors as sel
 from chuishao.campaigns import services as svc
 from chuishao.campaigns.models import Campaign, Objection, Phase
 from chuishao.demo.campaigns import CAMPAIGN_LOGINS, load_campaigns
-from chuishao.demo.loader import DEMO_PASSWORD, load_geography_and_people
+from chuishao.demo.loader import DEMO_PASSWORD
 from chuishao.events.audit import audit_verify
+from tests.factories import demo_geography_and_people
 
 
 @pytest.mark.django_db
 def test_the_demo_campaigns_announced_and_in_review():
     from django.contrib.auth import get_user_model
 
-    load_geography_and_people(log=lambda _: None)
+    demo_geography_and_people()
     lines: list[str] = []
     result = load_campaigns(now=clock.now(), log=lines.append, password=DEMO_PASSWORD)
     past = Campaign.objects.get(pk=result["announced"])

@@ -8,16 +8,16 @@ import pytest
 from chuishao import clock
 from chuishao.demo.city import DEMO_BORDER_GRID_WEST
 from chuishao.demo.gridwork import load_gridwork
-from chuishao.demo.loader import load_geography_and_people
 from chuishao.geo.models import Jurisdiction
 from chuishao.gridwork import selectors as sel
 from chuishao.gridwork.models import Patrol, ResponsibilityGrid
 from chuishao.orgs.models import Membership
+from tests.factories import demo_geography_and_people
 
 
 @pytest.mark.django_db
 def test_the_showcase_community_shows_red_and_its_worker_walked():
-    load_geography_and_people(log=lambda _: None)
+    demo_geography_and_people()
     now = clock.now()
     made = load_gridwork(now=now, days=7, elsewhere_days=2, log=lambda _: None)
     assert made["beats"] == ResponsibilityGrid.objects.count() > 100

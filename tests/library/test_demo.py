@@ -7,11 +7,12 @@ import pytest
 from django.contrib.auth import authenticate
 
 from chuishao.demo.library import LIBRARY_LOGINS, load_library
-from chuishao.demo.loader import DEMO_PASSWORD, load_geography_and_people
+from chuishao.demo.loader import DEMO_PASSWORD
 from chuishao.events.audit import audit_verify
 from chuishao.library import selectors
 from chuishao.library.models import Exemplar, Status
 from chuishao.library.selectors import Filters
+from tests.factories import demo_geography_and_people
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def test_demo_library_loads_and_is_searchable():
     from chuishao import clock
 
-    load_geography_and_people(log=lambda _: None)
+    demo_geography_and_people()
     # Dual reporting gives the border street's units an organiser; the 微心愿 case is then the unit's.
     from chuishao.actors import SYSTEM
     from chuishao.demo.city import DEMO_BORDER_STREET_WEST

@@ -7,16 +7,16 @@ from __future__ import annotations
 import pytest
 
 from chuishao import clock
-from chuishao.demo.loader import load_geography_and_people
 from chuishao.demo.monthly import load_monthly
 from chuishao.geo.models import Jurisdiction
 from chuishao.monthly import selectors as sel
 from chuishao.monthly.models import MonthlyProblem
+from tests.factories import demo_geography_and_people
 
 
 @pytest.mark.django_db
 def test_the_demo_problems_come_first_and_the_taken_one_falls():
-    load_geography_and_people(log=lambda _: None)
+    demo_geography_and_people()
     made = load_monthly(now=clock.now(), log=lambda _: None)
     assert made["cases"] > 200
     city = Jurisdiction.objects.get(kind="city")

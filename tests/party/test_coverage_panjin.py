@@ -7,13 +7,13 @@ from __future__ import annotations
 import pytest
 
 from chuishao import clock
-from chuishao.demo.loader import load_geography_and_people
 from chuishao.demo.party_coverage import PANJIN_STREET, load_party_coverage
 from chuishao.geo.models import Jurisdiction
 from chuishao.orgs.models import Membership, Organisation
 from chuishao.party.coverage import coverage_report
 from chuishao.party.members import party_org_dissolve
 from chuishao.party.models import PartyMember
+from tests.factories import demo_geography_and_people
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def quiet(_message: str) -> None:
 
 
 def test_the_panjin_street_is_covered_and_the_others_show_their_gaps():
-    load_geography_and_people(log=quiet)
+    demo_geography_and_people()
     counts = load_party_coverage(now=clock.now(), log=quiet)
     assert counts["branches"] > 0 and counts["new_orgs"] > 0
     street = Jurisdiction.objects.get(code=PANJIN_STREET)

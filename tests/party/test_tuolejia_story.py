@@ -40,6 +40,7 @@ from chuishao.events.audit import audit_verify
 from chuishao.events.models import Event
 from chuishao.party import boards
 from chuishao.party.models import BoardBody
+from tests.factories import demo_geography_and_people
 from tests.party.redproperty_city import redproperty_city
 
 pytestmark = pytest.mark.django_db
@@ -170,10 +171,10 @@ def test_the_demo_sets_the_story_up_in_the_showcase_community():
     from django.contrib.auth import authenticate
 
     from chuishao.demo.city import DEMO_BORDER_GRID_WEST
-    from chuishao.demo.loader import DEMO_PASSWORD, load_geography_and_people
+    from chuishao.demo.loader import DEMO_PASSWORD
     from chuishao.demo.redproperty import REDPROPERTY_LOGINS, load_redproperty
 
-    load_geography_and_people(log=lambda _: None)
+    demo_geography_and_people()
     result = load_redproperty(now=clock.now(), password=DEMO_PASSWORD, log=lambda _: None)
     case = Case.objects.get(number=result["case"])
     assert case.complex.name == "托乐嘉" and case.community.code == DEMO_BORDER_GRID_WEST[:12]
