@@ -8,15 +8,21 @@ to PATH (a JSON list, created if missing) for ``bench/run.py`` to print as one t
      "data": {...raw numbers...}}
 
 ``met`` is null where a row has no target, or where the run (``--quick``) is not judged.
+
+``Receiver`` is the webhook endpoint of the runs that check deliveries (``bench/soak.py`` and
+``tests/workers/test_several_workers.py``, which loads this file by its path).
 """
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import platform
 import statistics
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +114,36 @@ def percentile(values: list[float], q: float) -> float:
 def judged(quick: bool, met: bool) -> bool | None:
     """A target's verdict, or None for a quick run (its figures are not judged)."""
     return None if quick else met
+
+
+class Receiver:
+    """A webhook endpoint on loopback (``url``) that counts each delivery id it is sent (``seen``).
+
+    Answers 200 to every POST and counts its ``X-Chuishao-Delivery`` header: a delivery received
+    twice shows as a count of 2. Serves from a daemon thread until ``close()``."""
+
+    def __init__(self) -> None:
+        self.seen: collections.Counter[int] = collections.Counter()
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 — the http.server API
+                self.rfile.read(int(self.headers["Content-Length"]))
+                with receiver.lock:
+                    receiver.seen[int(self.headers["X-Chuishao-Delivery"])] += 1
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

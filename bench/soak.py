@@ -31,7 +31,9 @@ PostgreSQL and Redis only (the faults are those of a deployment with several pro
    - the clients saw no 5xx but 503, and no 2xx whose body was not the JSON asked for;
    - the dump restores into a new database on which ``audit verify`` and the replay are clean too.
 
-It prints the figures as JSON and as a Markdown table; ``--json PATH`` writes the JSON. The soak's
+It prints the figures as JSON and as a Markdown table; ``--json PATH`` writes the JSON. It exits 1,
+naming each invariant that broke (``verdict``, which the short form in tests/soak checks too), so that
+CI fails with it: ``.ci/run`` runs a 40-second form with the PostgreSQL restart after the suites. The soak's
 databases and its work directory (the processes' logs) are removed at the end (``--keep`` keeps them).
 """
 
@@ -53,7 +55,6 @@ import tempfile
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -83,10 +84,15 @@ REPLAYED = (
 # --- the parts that run inside Django (``--setup`` and ``--check`` subprocesses) -------------------
 
 
-def _django() -> None:
+def _paths() -> None:
+    """The project, its tests (the small city) and bench/ (``_common``), whoever loaded this file."""
     for p in (str(ROOT / "src"), str(ROOT), str(ROOT / "bench")):
         if p not in sys.path:
             sys.path.insert(0, p)
+
+
+def _django() -> None:
+    _paths()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soak_settings")
     import django
 
@@ -216,36 +222,6 @@ def check(acked: dict[str, str], *, notifications: bool = True) -> dict:
 
 
 # --- the driver ------------------------------------------------------------------------------------
-
-
-class Receiver:
-    """The channels' webhook endpoint: counts each delivery id it gets."""
-
-    def __init__(self) -> None:
-        self.seen: collections.Counter[int] = collections.Counter()
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 — the http.server API
-                self.rfile.read(int(self.headers["Content-Length"]))
-                with receiver.lock:
-                    receiver.seen[int(self.headers["X-Chuishao-Delivery"])] += 1
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _free_port() -> int:
@@ -545,6 +521,9 @@ def main(
     import redis
     from huey import RedisHuey
 
+    _paths()
+    from _common import Receiver
+
     base = database_url or os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
         raise SystemExit("the soak needs PostgreSQL: set DATABASE_URL=postgres://…")
@@ -569,6 +548,7 @@ def main(
         "CHUISHAO_REDIS_URL": redis_url,
         "CHUISHAO_VAR": str(workdir / "var"),
         "CHUISHAO_INTAKE_RATE_PER_KEY": "0",
+        "CHUISHAO_HTTPS": "0",  # plain HTTP on loopback, knowingly (no TLS warning at each start)
         "CHUISHAO_SECRET_KEY": "soak-" + uuid.uuid4().hex * 2,
         "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT / "src"), str(ROOT)]),
     }
@@ -589,6 +569,7 @@ def main(
             procs.start(p)
         procs.wait_healthy("app0")
         procs.wait_healthy("app1")
+        figures["setup_s"] = round(time.monotonic() - started, 1)
 
         from django.conf import settings as dj_settings
 
@@ -648,13 +629,15 @@ def main(
         figures["load_seconds"] = round(time.monotonic() - t0, 1)
 
         # Let the worker fan out and deliver everything (the killed claims come back after their lease).
-        end = time.monotonic() + DRAIN_SECONDS
+        drain_started = time.monotonic()
+        end = drain_started + DRAIN_SECONDS
         while time.monotonic() < end:
             tick()
             time.sleep(2)
             if _drained(url):
                 break
         figures["drained"] = _drained(url)
+        figures["drain_s"] = round(time.monotonic() - drain_started, 1)
         procs.stop()
         result = _run_django("check", env, {"acked": load.acked})
         delivery_ids = set(result.pop("delivery_ids"))
@@ -711,6 +694,60 @@ def main(
     return figures
 
 
+def verdict(f: dict, *, fault: str = "restart", min_reports: int = 20) -> list[str]:
+    """The invariants the run must keep, as the list of those it broke (empty: the soak passed)."""
+    restored = f.get("restored") or {}
+    checks = [
+        # The faults happened and were seen; the load did run.
+        (f["faults_injected"] == (2 if fault == "none" else 3), f"faults injected: {f['faults']}"),
+        (fault == "none" or f["answers_503"] + f["connection_errors"] > 0, "no client saw the faults"),
+        (f["reports_acknowledged"] > min_reports, f"only {f['reports_acknowledged']} reports acknowledged"),
+        (f["actions_done"] > 0 and f["reads_ok"] > 0, "no case action or read went through"),
+        # Reports: each acknowledged one is there exactly once, as the case its answer named.
+        (
+            f["reports_found"] == f["reports_acknowledged"],
+            f"{f['reports_missing']} acknowledged reports missing",
+        ),
+        (f["duplicates"] == 0, f"{f['duplicates']} duplicate reports"),
+        (
+            f["acknowledged_as_another_case"] == 0,
+            f"{f['acknowledged_as_another_case']} acknowledged as another case",
+        ),
+        # Cases: state = replay of the events; the chains verify.
+        (f["replay_mismatches"] == 0, f"state differs from the events' replay: {f['replay_examples']}"),
+        (f["audit_ok"], f"audit verify: {f['audit_problems']}"),
+        # Notifications: none lost, each delivery received (at least once: only a row the killed worker
+        # was sending may arrive twice).
+        (f["drained"], "the worker did not deliver everything due"),
+        (f["notifications_lost_inbox"] == 0, f"{f['notifications_lost_inbox']} inbox notifications lost"),
+        (f["notifications_lost_deliveries"] == 0, f"{f['notifications_lost_deliveries']} deliveries lost"),
+        (f["deliveries"] > 0, "no delivery made"),
+        (f["deliveries_not_received"] == 0, f"{f['deliveries_not_received']} deliveries not received"),
+        (
+            f["deliveries_unknown_received"] == 0,
+            f"{f['deliveries_unknown_received']} unknown deliveries received",
+        ),
+        (f["deliveries_received_twice"] <= 2, f"{f['deliveries_received_twice']} deliveries received twice"),
+        # Clients: clean errors only.
+        (f["answers_5xx_other_than_503"] == 0, f"5xx other than 503: {f['unexpected_answers']}"),
+        (
+            f["answers_503_without_retry_after"] == 0,
+            f"{f['answers_503_without_retry_after']} 503 without Retry-After",
+        ),
+        (f["corrupt_answers"] == 0, f"{f['corrupt_answers']} corrupt answers: {f['unexpected_answers']}"),
+        (f["unexpected_answers"] == [], f"unexpected answers: {f['unexpected_answers']}"),
+        # The dump taken under load restores into a consistent database.
+        (
+            restored.get("audit_ok") is True
+            and restored.get("replay_mismatches") == 0
+            and restored.get("duplicates") == 0
+            and 0 < restored.get("cases", 0) <= f["cases"],
+            f"the dump taken under load restored badly: {restored}",
+        ),
+    ]
+    return [problem for ok, problem in checks if not ok]
+
+
 def markdown(f: dict) -> str:
     rows = [
         ("load (s) / clients", f"{f.get('load_seconds')} / {f.get('clients')}"),
@@ -740,6 +777,7 @@ def markdown(f: dict) -> str:
             f"{f.get('deliveries_received_twice')}",
         ),
         ("dump under load, restored", json.dumps(f.get("restored"))),
+        ("set-up / drain (s)", f"{f.get('setup_s')} / {f.get('drain_s')}"),
         ("elapsed (s)", f.get("elapsed_s")),
     ]
     return "\n".join(["| figure | value |", "|---|---|", *[f"| {a} | {b} |" for a, b in rows]])
@@ -769,9 +807,18 @@ if __name__ == "__main__":
         help="restart PostgreSQL (default), take only the soak database away, or neither",
     )
     parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument(
+        "--min-reports", type=int, default=20, help="fewer acknowledged reports fail the run (the load ran)"
+    )
     args = parser.parse_args()
     result = main(args.seconds, args.clients, keep=args.keep, fault=args.fault)
+    problems = verdict(result, fault=args.fault, min_reports=args.min_reports)
+    result["problems"] = problems
     print(json.dumps(result, indent=2, ensure_ascii=False))
     print(markdown(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    if problems:  # CI runs this: a broken invariant fails the run
+        print("soak FAILED:\n- " + "\n- ".join(problems), file=sys.stderr)
+        sys.exit(1)
+    print("soak passed: every invariant held")

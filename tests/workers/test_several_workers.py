@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import importlib.util
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
@@ -59,6 +58,18 @@ SWEEP_VERBS = ("case.warned", "case.escalated")
 DEADLINE = 90  # seconds for the workers to finish each phase (CI shares two cores with other tests)
 
 
+def _bench_common():
+    """bench/_common.py, by its path (``bench`` on sys.path is the tests' own package tests/bench)."""
+    spec = importlib.util.spec_from_file_location("bench_common", ROOT / "bench" / "_common.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The webhook endpoint that counts each delivery id it receives (shared with bench/soak.py).
+Receiver = _bench_common().Receiver
+
+
 def _redis_url() -> str:
     return (
         os.environ.get("CHUISHAO_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
@@ -73,36 +84,6 @@ def _database_url() -> str:
     auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
     host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
     return f"postgres://{auth}{host}:{port}/{quote(db['NAME'], safe='')}"
-
-
-class Receiver:
-    """A webhook endpoint on loopback that counts each delivery id it is sent."""
-
-    def __init__(self) -> None:
-        self.seen: collections.Counter[int] = collections.Counter()
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 — the http.server API
-                self.rfile.read(int(self.headers["Content-Length"]))
-                with receiver.lock:
-                    receiver.seen[int(self.headers["X-Chuishao-Delivery"])] += 1
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _city_with_due_work(receiver: Receiver) -> tuple[list[int], list[int]]:
