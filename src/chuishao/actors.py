@@ -90,8 +90,13 @@ def holds_office(person: Any) -> bool:
     grants = getattr(person, "_chuishao_grants", None)
     if grants is not None:
         return any(g.role != RESIDENT_ROLE for g in grants)
-    membership = apps.get_model("orgs", "Membership")
-    return membership.objects.filter(person_id=person.pk, active=True).exclude(role=RESIDENT_ROLE).exists()
+    # Otherwise read once per person object, as the grants are (intake appends events in a loop).
+    cached = getattr(person, "_chuishao_holds_office", None)
+    if cached is None:
+        memberships = apps.get_model("orgs", "Membership").objects.filter(person_id=person.pk, active=True)
+        cached = memberships.exclude(role=RESIDENT_ROLE).exists()
+        person._chuishao_holds_office = cached
+    return cached
 
 
 def actor_label(actor: Any) -> str:
