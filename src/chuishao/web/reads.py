@@ -54,7 +54,7 @@ def nodes_in_reach(actor: Any) -> list[Jurisdiction]:
 
 
 def major_categories() -> list[Category]:
-    return [c for c in category_list() if c.parent_id is None]
+    return list(category_list().filter(parent__isnull=True).select_related(None))
 
 
 def categories_grouped() -> list[tuple[Category, list[Category]]]:

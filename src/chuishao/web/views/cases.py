@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from chuishao import clock
 from chuishao.cases.errors import CaseError, CaseInvalid
-from chuishao.cases.models import CaseMedia
+from chuishao.cases.models import CaseMedia, Status
 from chuishao.cases.presenting import deadline_colour
 from chuishao.cases.scopes import acting_grant
 from chuishao.cases.selectors import case_get, case_list, case_timeline, cases_visible_to, reporter_contact
@@ -43,7 +43,8 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
     cases = case_list(actor=request.user, **query).filter(form.extra_q() if request.GET else Q())
     page = Paginator(cases.select_related("escalated_to"), PAGE_SIZE).get_page(request.GET.get("page"))
     now = clock.now()
-    rows = [(case, deadline_colour(case, now)) for case in page]
+    states = {value: str(label) for value, label in Status.choices}  # translated once, not once a row
+    rows = [(case, deadline_colour(case, now), states.get(case.status, case.status)) for case in page]
     params = request.GET.copy()
     params.pop("page", None)
     as_map = params.pop("view", None) == ["map"]
