@@ -15,6 +15,7 @@ import datetime as dt
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from operator import add
 
 from django.db import connection
@@ -145,21 +146,67 @@ def case_rows_all(*, city_id: int | None = None) -> dict[str, Rows]:
     kind's rows equal ``case_rows(kind)``; the cost is one scan (and one pair of event look-ups per
     case) instead of six.
     """
+    return case_counts(city_id=city_id).rows
+
+
+PartKey = tuple[int, int, int, str]  # (street_id, district_id, city_id, period); 0 where the case has none
+
+
+@dataclass
+class CaseCounts:
+    """Case counts per kind (``rows``) and per street part (``parts``) from one grouped pass."""
+
+    rows: dict[str, Rows] = field(default_factory=dict)
+    parts: dict[PartKey, dict[str, int]] = field(default_factory=dict)
+
+
+CASE_COLUMNS = {kind: f"{kind}_id" for kind in JURISDICTION_KINDS} | {"department": "_dept"}
+
+
+def case_counts(
+    *, city_id: int | None = None, keys: dict[str, set[Key]] | None = None, derive: bool = False
+) -> CaseCounts:
+    """Case counts of every jurisdiction kind, of departments and of street parts in one pass.
+
+    Without ``keys``: every row (the rebuild). With ``keys`` ({kind: {(unit, period)}}, the refresh):
+    the months of those keys, restricted to the cases of their units, and only the keyed rows are
+    returned. With ``derive`` the district and city keys are not recounted (the caller sums their
+    parts): the pass then covers their cases without a street only, and returns the parts of every
+    keyed street and of the keyed districts' and cities' cases without a street
+    (``refresh_part_scope``) — everything the parts of those keys need.
+    """
     qs = Case.objects.all() if city_id is None else Case.objects.filter(city_id=city_id)
+    qs = qs.annotate(_dept=CASE_UNIT["department"])
+    if keys is not None:
+        periods = {p for kind_keys in keys.values() for _, p in kind_keys}
+        if not periods:
+            return CaseCounts(rows={kind: {} for kind in keys if kind in CASE_COLUMNS})
+        qs = qs.filter(_months_q("created_at", periods))
+        units = Q(pk__in=[])
+        for kind, column in CASE_COLUMNS.items():
+            wanted = {u for u, _ in keys.get(kind, ())}
+            if not wanted:
+                continue
+            if derive and kind in ("district", "city"):
+                # Only the cases without a street: the others are in the parts of their street.
+                units |= Q(street_id__isnull=True, **{f"{column}__in": wanted})
+            else:
+                units |= Q(**{f"{column}__in": wanted})
+        qs = qs.filter(units)
     qs = qs.annotate(
         _filed=_event_exists("case.file"),
         _escalated=_event_exists("case.escalated"),
-        _dept=CASE_UNIT["department"],
         _month=TruncMonth("created_at"),
     )
     aggregates = {name: Count("pk", filter=q) for name, q in CASE_FILTERS.items()}
-    columns = {kind: f"{kind}_id" for kind in JURISDICTION_KINDS} | {"department": "_dept"}
     names = list(CASE_FILTERS)
-    rows = qs.values_list(*columns.values(), "_month").annotate(**aggregates).order_by()
+    rows = qs.values_list(*CASE_COLUMNS.values(), "_month").annotate(**aggregates).order_by()
     # Sum count vectors per (kind, unit, month); rows are (units…, month, counts…) tuples.
-    sums: dict[str, dict[Key, list]] = {kind: {} for kind in columns}
-    units = len(columns)
-    periods: dict = {}
+    sums: dict[str, dict[Key, list]] = {kind: {} for kind in CASE_COLUMNS}
+    parts: dict[PartKey, list[int]] = {}
+    units_n = len(CASE_COLUMNS)
+    street_i, district_i, city_i = (list(CASE_COLUMNS).index(k) for k in ("street", "district", "city"))
+    periods_of: dict = {}
     # Read the rows bare: Django's per-value converters (26 counts and a month a row) cost more than
     # the query itself at millions of cases. The month comes back as the local month's first moment
     # (a naive datetime on PostgreSQL, text on SQLite).
@@ -168,25 +215,85 @@ def case_rows_all(*, city_id: int | None = None) -> dict[str, Rows]:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
     for row in fetched:
-        month = row[units]
-        period = periods.get(month)
+        month = row[units_n]
+        period = periods_of.get(month)
         if period is None:
             text = month[:7] if isinstance(month, str) else f"{month.year:04d}-{month.month:02d}"
-            period = periods[month] = text
-        values = row[units + 1 :]
-        for index, kind in enumerate(columns):
+            period = periods_of[month] = text
+        values = row[units_n + 1 :]
+        city = row[city_i]
+        for index, kind in enumerate(CASE_COLUMNS):
             unit = row[index]
             if unit is None:
                 continue
             entry = sums[kind].get((unit, period))
             if entry is None:
-                sums[kind][(unit, period)] = [row[units - 2], list(values)]  # city, counts
+                sums[kind][(unit, period)] = [city, list(values)]
             else:
                 entry[1] = list(map(add, entry[1], values))
-    return {
-        kind: {key: (city, dict(zip(names, counts, strict=True))) for key, (city, counts) in found.items()}
-        for kind, found in sums.items()
+        part = (row[street_i] or 0, row[district_i] or 0, city, period)
+        found = parts.get(part)
+        parts[part] = list(values) if found is None else list(map(add, found, values))
+    out = CaseCounts()
+    for kind, found in sums.items():
+        wanted = None if keys is None else keys.get(kind)
+        if keys is not None and (wanted is None or (derive and kind in ("district", "city"))):
+            continue
+        out.rows[kind] = {
+            key: (city, dict(zip(names, counts, strict=True)))
+            for key, (city, counts) in found.items()
+            if wanted is None or key in wanted
+        }
+    scope = None if keys is None else refresh_part_scope(keys)
+    out.parts = {
+        part: {n: v for n, v in zip(names, counts, strict=True) if v}
+        for part, counts in parts.items()
+        if scope is None or in_part_scope(part, scope)
     }
+    return out
+
+
+@dataclass
+class PartScope:
+    """The parts a refresh recounts: those of keyed streets, and the street-less parts of keyed
+    districts (and the district-less ones of keyed cities), per period."""
+
+    streets: set[Key] = field(default_factory=set)
+    districts: set[Key] = field(default_factory=set)
+    cities: set[Key] = field(default_factory=set)
+
+
+def refresh_part_scope(keys: dict[str, set[Key]]) -> PartScope:
+    return PartScope(
+        streets=set(keys.get("street", ())),
+        districts=set(keys.get("district", ())),
+        cities=set(keys.get("city", ())),
+    )
+
+
+def in_part_scope(part: PartKey, scope: PartScope) -> bool:
+    street, district, city, period = part
+    if street:
+        return (street, period) in scope.streets
+    if district:
+        return (district, period) in scope.districts
+    return (city, period) in scope.cities
+
+
+def sum_parts(parts: Iterable[tuple[PartKey, dict[str, int]]], keys: dict[str, set[Key]]) -> dict[str, Rows]:
+    """District and city case rows summed from their parts (only the keyed ones, every case count
+    present: a count no part has is 0)."""
+    out: dict[str, Rows] = {"district": {}, "city": {}}
+    for (_street, district, city, period), counts in parts:
+        for kind, unit in (("district", district), ("city", city)):
+            key = (unit, period)
+            if not unit or key not in keys.get(kind, ()):
+                continue
+            base_city, base = out[kind].get(key) or (city, dict.fromkeys(CASE_FILTERS, 0))
+            for name, n in counts.items():
+                base[name] += n
+            out[kind][key] = (base_city, base)
+    return out
 
 
 def whistle_rows(kind: str, *, keys: set[Key] | None = None, city_id: int | None = None) -> Rows:

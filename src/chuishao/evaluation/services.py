@@ -14,15 +14,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.db.models import Q
 
 from chuishao import clock
 from chuishao.cases.models import Case, Whistle, WhistleSummons
-from chuishao.evaluation.counting import Key, Rows, case_rows_all, count_rows, grid_workers
+from chuishao.evaluation.counting import (
+    Key,
+    PartScope,
+    Rows,
+    case_counts,
+    count_rows,
+    grid_workers,
+    refresh_part_scope,
+    sum_parts,
+)
 from chuishao.evaluation.definitions import (
     COUNT_NAMES,
     JURISDICTION_KINDS,
@@ -30,7 +41,7 @@ from chuishao.evaluation.definitions import (
     missed_window_hours,
     period_of,
 )
-from chuishao.evaluation.models import Rollup, RollupCursor
+from chuishao.evaluation.models import Rollup, RollupCursor, RollupPart
 from chuishao.events.models import Event
 from chuishao.orgs.models import Membership, Role
 
@@ -51,6 +62,8 @@ class RefreshResult:
     position: int = 0
     # Another refresh held the cursor: this one did nothing.
     busy: bool = False
+    # Seconds per step (reading the events, case counts, parts, then each unit kind).
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _case_keys(case_ids: Iterable[int], extra_orgs: dict[int, set[int]]) -> set[FullKey]:
@@ -164,21 +177,88 @@ def _write(kind: str, rows: Rows, keys: set[Key] | None, now: dt.datetime, city_
     return len(objs), deleted
 
 
-def rollup_recompute(keys: set[FullKey]) -> tuple[int, int]:
-    """Recompute exactly these rows (one grouped query per unit kind and source)."""
+def _write_parts(parts: dict, scope: PartScope | None, city_id: int | None) -> None:
+    """Replace the stored parts within ``scope`` (the refresh) or of the city or all (the rebuild)."""
+    stale = RollupPart.objects.all()
+    if scope is None:
+        if city_id is not None:
+            stale = stale.filter(city_id=city_id)
+        stale.delete()
+    else:
+        by_period: dict[str, Q] = defaultdict(lambda: Q(pk__in=[]))
+        for street, period in scope.streets:
+            by_period[period] |= Q(street_id=street)
+        for district, period in scope.districts:
+            by_period[period] |= Q(street_id=0, district_id=district)
+        for city, period in scope.cities:
+            by_period[period] |= Q(street_id=0, district_id=0, city_id=city)
+        where = Q(pk__in=[])
+        for period, q in by_period.items():
+            where |= Q(period=period) & q
+        stale.filter(where).delete()
+    RollupPart.objects.bulk_create(
+        [
+            RollupPart(street_id=s, district_id=d, city_id=c, period=p, counts=counts)
+            for (s, d, c, p), counts in parts.items()
+            if counts
+        ],
+        batch_size=1000,
+    )
+
+
+def rollup_recompute(keys: set[FullKey], *, timings: dict[str, float] | None = None) -> tuple[int, int]:
+    """Recompute exactly these rows: the case counts of every kind in one grouped pass restricted to
+    the keys' units and months, district and city case counts summed from the street parts (once a
+    rebuild has written them), then whistles and grid workers per kind."""
+    timings = {} if timings is None else timings
     by_kind: dict[str, set[Key]] = defaultdict(set)
     for kind, unit, period in keys:
         by_kind[kind].add((unit, period))
     now = clock.now()
     written = deleted = 0
+    cursor = RollupCursor.objects.filter(name=CURSOR).only("parts_ready").first()
+    derive = bool(cursor and cursor.parts_ready)
+    with _timed(timings, "cases"):
+        cases = case_counts(keys=by_kind, derive=derive)
+    if derive:
+        with _timed(timings, "parts"):
+            scope = refresh_part_scope(by_kind)
+            _write_parts(cases.parts, scope, None)
+            periods = {p for kind in ("district", "city") for _, p in by_kind.get(kind, ())}
+            units = Q(district_id__in={u for u, _ in by_kind.get("district", ())}) | Q(
+                city_id__in={u for u, _ in by_kind.get("city", ())}
+            )
+            stored = RollupPart.objects.filter(units, period__in=periods).values_list(
+                "street_id", "district_id", "city_id", "period", "counts"
+            )
+            cases.rows |= sum_parts((((s, d, c, p), n) for s, d, c, p, n in stored), by_kind)
     for kind, kind_keys in by_kind.items():
-        w, d = _write(kind, count_rows(kind, keys=kind_keys), kind_keys, now, None)
+        with _timed(timings, kind):
+            rows = count_rows(kind, keys=kind_keys, cases=cases.rows.get(kind))
+            w, d = _write(kind, rows, kind_keys, now, None)
         written, deleted = written + w, deleted + d
     return written, deleted
 
 
-def rollup_refresh(*, batch: int = 5000, settle: dt.timedelta = SETTLE) -> RefreshResult:
-    """Read the events since the cursor and recompute the rows they touch; returns what it did."""
+class _timed:
+    """Adds the seconds a block took to ``timings[name]`` (the benchmark reports them)."""
+
+    def __init__(self, timings: dict[str, float], name: str):
+        self.timings, self.name = timings, name
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc):
+        self.timings[self.name] = self.timings.get(self.name, 0.0) + time.perf_counter() - self.start
+
+
+def rollup_refresh(*, batch: int = 100_000, page: int = 5000, settle: dt.timedelta = SETTLE) -> RefreshResult:
+    """Read the events since the cursor (up to ``batch``, ``page`` at a time), then recompute once
+    every row they touch; returns what it did.
+
+    The keys of all the pages are collected before recomputing: events on the same cases (a sweep
+    warning 10,000 cases writes them in a run) would otherwise recompute the same rows per page."""
     result = RefreshResult()
     RollupCursor.objects.get_or_create(name=CURSOR, defaults={"updated_at": clock.now()})
     with transaction.atomic():
@@ -187,21 +267,30 @@ def rollup_refresh(*, batch: int = 5000, settle: dt.timedelta = SETTLE) -> Refre
         if cursor is None:
             result.busy = True
             return result
-        events = list(
-            Event.objects.filter(id__gt=cursor.position)
-            .order_by("id")
-            .values("id", "chain", "case_id", "before", "after")[:batch]
-        )
-        result.events = len(events)
-        if events:
-            result.keys = keys_for_events(events)
-            result.written, result.deleted = rollup_recompute(result.keys)
+        after, last = cursor.position, None
+        with _timed(result.timings, "keys"):
+            while result.events < batch:
+                wanted = min(page, batch - result.events)
+                events = list(
+                    Event.objects.filter(id__gt=after)
+                    .order_by("id")
+                    .values("id", "chain", "case_id", "before", "after")[:wanted]
+                )
+                if not events:
+                    break
+                result.events += len(events)
+                result.keys |= keys_for_events(events)
+                after = last = events[-1]["id"]
+                if len(events) < wanted:
+                    break
+        if result.keys:
+            result.written, result.deleted = rollup_recompute(result.keys, timings=result.timings)
         # A mark (the highest id a run read) becomes the position once a later run, started at least
         # ``settle`` after it, has read everything above the old position up to the mark again.
         marks = list(cursor.marks)
-        if events:
-            marks.append([now.isoformat(), events[-1]["id"]])
-        read_up_to = events[-1]["id"] if len(events) == batch else None
+        if last is not None:
+            marks.append([now.isoformat(), last])
+        read_up_to = last if result.events == batch else None
         _settle(cursor, marks, now, settle, read_up_to)
         result.position = cursor.position
     return result
@@ -255,7 +344,12 @@ def rollup_rebuild(*, city_id: int | None = None, settle: dt.timedelta = SETTLE)
             first_young = young.values_list("id", flat=True).first()
             cursor.position = max(cursor.position, last if first_young is None else first_young - 1)
             _settle(cursor, [*cursor.marks, [now.isoformat(), last]], now, settle)
-        cases = case_rows_all(city_id=city_id)  # every kind's case counts in one pass
+        counted = case_counts(city_id=city_id)  # every kind's case counts and the parts in one pass
+        _write_parts(counted.parts, None, city_id)
+        if city_id is None:
+            cursor.parts_ready = True
+            cursor.save(update_fields=["parts_ready"])
+        cases = counted.rows
         for kind in UNIT_KINDS:
             rows = count_rows(kind, city_id=city_id, cases=cases.pop(kind, None))
             written[kind] = _write(kind, rows, None, now, city_id)[0]
