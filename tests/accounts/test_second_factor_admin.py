@@ -33,7 +33,9 @@ def clock():
 
 
 @pytest.fixture
-def city(fast_hashing):
+def city():
+    # Not under ``fast_hashing``: the small city is built once per process and copied back after, so
+    # its passwords must be hashed as every other test expects. These tests never sign in by password.
     return build_small_city()
 
 
