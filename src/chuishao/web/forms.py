@@ -106,7 +106,7 @@ class ReportForm(forms.Form):
 
 
 class CaseFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("State"), required=False)
+    status = forms.ChoiceField(label=_("State"), required=False, widget=ListSelect)
     category = forms.TypedChoiceField(
         label=_("Category"), required=False, coerce=int, empty_value=None, widget=ListSelect
     )
@@ -116,11 +116,13 @@ class CaseFilterForm(forms.Form):
     overdue = forms.ChoiceField(
         label=_("Overdue"),
         required=False,
+        widget=ListSelect,
         choices=[("", _("any")), ("yes", _("overdue")), ("no", _("not overdue"))],
     )
     warn = forms.ChoiceField(
         label=_("Colour"),
         required=False,
+        widget=ListSelect,
         choices=[
             ("", _("any")),
             ("yellow", _("yellow")),
@@ -128,7 +130,7 @@ class CaseFilterForm(forms.Form):
             ("escalated", _("escalated")),
         ],
     )
-    source = forms.ChoiceField(label=_("Source"), required=False)
+    source = forms.ChoiceField(label=_("Source"), required=False, widget=ListSelect)
     open_only = forms.BooleanField(label=_("Open only"), required=False)
     month = forms.RegexField(
         label=_("Reported in"),
