@@ -56,9 +56,10 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-# The soak under faults, long form (CI runs a 30 s form in tests/soak): two app servers, a worker and
-# clients for SOAK_SECONDS; midway a SIGKILL of a server and the worker, then a PostgreSQL restart
-# (pg_ctlcluster, as root). Needs DATABASE_URL=postgres://… and Redis; works in its own database.
+# The soak under faults (.ci/run runs it for 40 s after the suites; tests/soak has a 30 s form without
+# the restart): two app servers, a worker and clients for SOAK_SECONDS; midway a SIGKILL of a server and
+# the worker, then a PostgreSQL restart (pg_ctlcluster, as root). Needs DATABASE_URL=postgres://… and
+# Redis; works in its own database. Exits non-zero when an invariant breaks.
 SOAK_SECONDS ?= 180
 soak: setup
 	@mkdir -p var
