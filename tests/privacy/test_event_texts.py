@@ -153,3 +153,14 @@ def test_timelines_after_erasure_say_the_reporter_and_that_words_were_erased(cit
     # Staff see the colleague who handled it, and that their note (which quoted the phone) was erased.
     staff = dict(zip(verbs, web_timeline(events, case, public=False), strict=True))
     assert staff["case.handle"].who.startswith("um-a (") and staff["case.handle"].reason == "(erased)"
+
+
+def test_a_reporter_who_also_holds_an_office_has_their_rating_comment_erased(city):
+    """Named by login (they hold an office), but their words on their own report are theirs to lose."""
+    person = get_user_model().objects.get(pk=city.people["street-a"].pk)
+    Membership.objects.create(person=person, role="resident")
+    case = _closed_and_rated(city, person)
+    assert Event.objects.get(case_id=case.pk, verb="case.rate").actor_label == "street-a"
+    assert case_anonymise(case=case.pk, actor=city.people["city"], why="retention")
+    assert Event.objects.get(case_id=case.pk, verb="case.rate").text_erased
+    assert _leaks() == set() and audit_verify().ok

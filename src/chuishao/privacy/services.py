@@ -111,6 +111,7 @@ def case_anonymise(*, case: Case | int, actor: Any, why: str) -> bool:
     pk = case.pk if isinstance(case, Case) else case
     with transaction.atomic():
         row = Case.objects.select_for_update().get(pk=pk)
+        reporter_id = row.reporter_id
         dropped: list[str] = []
         for name in CONTACT_FIELDS:
             if getattr(row, name):
@@ -134,7 +135,7 @@ def case_anonymise(*, case: Case | int, actor: Any, why: str) -> bool:
             if after != before:
                 visit.save(update_fields=[*VISIT_FIELDS, "discussed", "follow_up_note"])
                 visits += 1
-        erased = texts_erase(_personal_texts(row))
+        erased = texts_erase(_personal_texts(row, reporter_id))
         if not dropped and not visits and not erased.ids:
             return False
         if row.lat is not None and row.lng is not None:
@@ -162,7 +163,7 @@ def case_anonymise(*, case: Case | int, actor: Any, why: str) -> bool:
     return True
 
 
-def _personal_texts(case: Case) -> list[Event]:
+def _personal_texts(case: Case, reporter_id: int | None) -> list[Event]:
     """The case's event texts not yet erased that may hold personal data: every text its reporter
     wrote (signed in or through the follow link), and staff texts quoting a phone number or e-mail
     address (whole: the digest commits to the text as written, so it cannot be partly scrubbed)."""
@@ -171,7 +172,7 @@ def _personal_texts(case: Case) -> list[Event]:
         .exclude(reason="")
         .only("pk", "verb", "actor_id", "actor_label", "reason", "hash_version", "text_digest", "text_erased")
     )
-    reporters = {case.reporter_id} - {None}
+    reporters = {reporter_id} - {None}
     # Once the account link is gone (an earlier anonymisation), the report event still names it.
     reporters |= set(
         Event.objects.filter(case_id=case.pk, verb="case.reported", actor_id__isnull=False)
