@@ -20,6 +20,7 @@ urlpatterns = [
     path("open311/v2/closed/", _raising(InterfaceError("connection already closed"))),
     path("page/down/", _raising(OperationalError("server closed the connection unexpectedly"))),
     path("api/v1/bad/", _raising(DataError("value too long"))),
+    path("api/v1/unmigrated/", _raising(OperationalError("no such table: cases_case"))),
 ]
 
 
@@ -47,6 +48,8 @@ def test_a_database_outage_is_a_503_on_pages_too(client):
 def test_other_database_errors_stay_500(client):
     client.raise_request_exception = False
     assert client.get("/api/v1/bad/").status_code == 500
+    # SQLite's word for a missing migration is an OperationalError too, but no retry will mend it.
+    assert client.get("/api/v1/unmigrated/").status_code == 500
 
 
 # --- an outage raised inside a middleware, not the view ---------------------------------------------

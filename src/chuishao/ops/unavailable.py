@@ -20,7 +20,8 @@ middleware leaves that error line as well as our warning.
 
 The answer says nothing about the error beyond its kind (the message may name hosts or users).
 An ``IntegrityError`` or a ``DataError`` is not an outage (the request itself is at fault) and stays
-a 500, as does every other exception.
+a 500, as does SQLite's ``OperationalError`` for a missing table or column (a missing migration) and
+every other exception.
 """
 
 from __future__ import annotations
@@ -43,8 +44,18 @@ MACHINE_PREFIXES = ("/api/", "/open311/", "/readyz", "/healthz", "/metrics")
 MARK = "_chuishao_database_unavailable"
 
 
+# SQLite raises OperationalError for a statement the schema cannot answer too: that is a fault of the
+# code or of a missing migration, not an outage, and stays a 500 with its traceback.
+_NOT_AN_OUTAGE = ("no such table", "no such column", "has no column", "syntax error", 'near "')
+
+
 def is_database_unavailable(exc: BaseException) -> bool:
-    return isinstance(exc, (OperationalError, InterfaceError))
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    message = str(exc).lower()
+    return not any(sign in message for sign in _NOT_AN_OUTAGE)
 
 
 def unavailable_response(request: HttpRequest, exc: BaseException) -> HttpResponse | None:
