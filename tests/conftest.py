@@ -63,3 +63,11 @@ def _domain_messages_in_english(request, settings):
     settings.LANGUAGE_CODE = "en"  # threads of concurrency tests see settings, not the override
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _own_sign_in_budget(monkeypatch, request):
+    """Each test counts sign-ins per address afresh (the count lives in a cache that outlives tests)."""
+    from chuishao.security import throttle
+
+    monkeypatch.setattr(throttle, "KEY_PREFIX", f"test-signin:{request.node.nodeid}")

@@ -56,6 +56,9 @@ CHUISHAO_TOTP_ISSUER = os.environ.get("CHUISHAO_TOTP_ISSUER", "Chuishao")
 # Login throttling (django-axes). Failures count per username AND address together: a guesser is
 # stopped on the accounts they try, while the colleagues behind the same office NAT still sign in.
 # A successful sign-in clears the count; the wrong codes of the second step count too.
+# Sign-in attempts (right or wrong) one address may make a minute before 429, checked before any
+# password hashing (chuishao.security.throttle); 0 turns the budget off.
+CHUISHAO_LOGIN_ADDRESS_LIMIT = int(os.environ.get("CHUISHAO_LOGIN_ADDRESS_LIMIT", "60"))
 AXES_FAILURE_LIMIT = int(os.environ.get("CHUISHAO_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("CHUISHAO_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import roles_of, works_cases
 from chuishao.security import services as second_factor
+from chuishao.security.throttle import address_limit, sign_in_wait
 from chuishao.security.views import begin_second_step
 
 
@@ -31,6 +32,17 @@ class LoginView(auth_views.LoginView):
 
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        # Before the form checks the password: a spent budget costs the server no Argon2 hash.
+        wait = sign_in_wait(request)
+        if wait:
+            response = render(
+                request, "security/sign_in_busy.html", {"limit": address_limit(), "seconds": wait}, status=429
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         user = form.get_user()
