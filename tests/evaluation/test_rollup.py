@@ -287,3 +287,25 @@ def test_refresh_recounts_districts_until_a_rebuild_wrote_the_parts(scenario):
     rollup_rebuild()
     assert RollupCursor.objects.get().parts_ready and RollupPart.objects.exists()
     assert refreshed == rollup_counts() == direct_counts()
+
+
+def test_a_sweep_leaves_grid_worker_rows_alone_and_still_equals_rebuild(scenario):
+    """The sweep's events (colour, escalation, rating expiry) touch no grid-worker figure: the
+    refresh recomputes the cases' places and departments only, and still equals a rebuild."""
+    from chuishao.evaluation.services import NO_WORKER_EFFECT
+
+    story, _ = scenario
+    rollup_rebuild(settle=NOW)
+    before = Event.objects.order_by("-id").first().id
+    story.sweep(days=20)  # April's open cases turn yellow and red, and escalate
+    verbs = set(Event.objects.filter(id__gt=before).values_list("verb", flat=True))
+    assert verbs and verbs <= NO_WORKER_EFFECT
+    assert "case.warned" in verbs
+    with clock.frozen(story.now):
+        result = rollup_refresh(settle=NOW)
+    kinds = {kind for kind, _, _ in result.keys}
+    assert "street" in kinds and "department" in kinds
+    assert "grid_worker" not in kinds
+    refreshed = rollup_counts()
+    rollup_rebuild()
+    assert refreshed == rollup_counts() == direct_counts()

@@ -49,6 +49,11 @@ CURSOR = "events"
 SETTLE = dt.timedelta(seconds=60)
 WORKER_VERBS = ("case.reported", "case.verify", "case.check")
 WHISTLE_CHAIN = re.compile(r"^whistle:(\d+)$")
+# The deadline sweep's verbs: they change a case's colour, escalation and rating expiry, which no
+# grid-worker figure reads (those count reports, filings, verify/check deadlines and public cases by
+# place, category and time: counting.WORKER_VERBS, counting.missed_rows). A case only these touched
+# leaves its grid workers' rows alone; keep this in step with those counts.
+NO_WORKER_EFFECT = frozenset({"case.warned", "case.escalated", "case.feedback_expired"})
 
 FullKey = tuple[str, int, str]  # (unit_kind, unit_id, period)
 
@@ -66,8 +71,11 @@ class RefreshResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _case_keys(case_ids: Iterable[int], extra_orgs: dict[int, set[int]]) -> set[FullKey]:
-    """Every row a change to these cases can alter: their places, department and grid workers."""
+def _case_keys(
+    case_ids: Iterable[int], extra_orgs: dict[int, set[int]], worker_cases: set[int] | None = None
+) -> set[FullKey]:
+    """Every row a change to these cases can alter: their places, department and grid workers (of
+    the cases among ``worker_cases`` only, when given)."""
     keys: set[FullKey] = set()
     cases = list(
         Case.objects.filter(pk__in=list(case_ids)).values(
@@ -87,6 +95,11 @@ def _case_keys(case_ids: Iterable[int], extra_orgs: dict[int, set[int]]) -> set[
         keys.update(("department", org, p) for org in orgs if org is not None)
     # Grid workers whose figures depend on these cases: who reported, verified or checked them, and
     # the workers of their grids (public-first cases count as missed there).
+    if worker_cases is not None:
+        cases = [c for c in cases if c["pk"] in worker_cases]
+        period = {pk: p for pk, p in period.items() if pk in worker_cases}
+        if not cases:
+            return keys
     actors = Event.objects.filter(case_id__in=list(period), verb__in=WORKER_VERBS, actor_id__isnull=False)
     pairs = set(actors.values_list("case_id", "actor_id"))
     by_grid: dict[int, set[int]] = defaultdict(set)
@@ -129,6 +142,7 @@ def _whistle_keys(whistle_ids: Iterable[int]) -> set[FullKey]:
 def keys_for_events(events: Iterable[dict]) -> set[FullKey]:
     """The rollup rows that the changes recorded by these events can have altered."""
     case_ids: set[int] = set()
+    worker_cases: set[int] = set()
     whistle_ids: set[int] = set()
     extra_orgs: dict[int, set[int]] = defaultdict(set)
     for e in events:
@@ -137,11 +151,13 @@ def keys_for_events(events: Iterable[dict]) -> set[FullKey]:
             whistle_ids.add(int(match.group(1)))
         if e["case_id"] is not None:
             case_ids.add(e["case_id"])
+            if e.get("verb") not in NO_WORKER_EFFECT:
+                worker_cases.add(e["case_id"])
             # A lead that changed before acceptance leaves a row to recount behind it.
             for side in (e["before"] or {}, e["after"] or {}):
                 if isinstance(side, dict) and isinstance(side.get("lead_org_id"), int):
                     extra_orgs[e["case_id"]].add(side["lead_org_id"])
-    return _case_keys(case_ids, extra_orgs) | _whistle_keys(whistle_ids)
+    return _case_keys(case_ids, extra_orgs, worker_cases) | _whistle_keys(whistle_ids)
 
 
 def _write(kind: str, rows: Rows, keys: set[Key] | None, now: dt.datetime, city_id: int | None) -> tuple:
@@ -274,7 +290,7 @@ def rollup_refresh(*, batch: int = 100_000, page: int = 5000, settle: dt.timedel
                 events = list(
                     Event.objects.filter(id__gt=after)
                     .order_by("id")
-                    .values("id", "chain", "case_id", "before", "after")[:wanted]
+                    .values("id", "verb", "chain", "case_id", "before", "after")[:wanted]
                 )
                 if not events:
                     break
