@@ -5,7 +5,9 @@ Every service takes ``actor=``; events record it. ``SYSTEM`` is the actor of swe
 Events name staff by their login: they act in office and answer for it. A resident's login may be
 their phone number or their name, and the event log keeps its labels for ever, so a resident is named
 ``resident #<user id>`` instead (``actor_label``); the id still links their events for export and
-erasure, and the pages show the label in the reader's language (``label_display``).
+erasure, and the pages show the label in the reader's language (``label_display``). An event about a
+person (their account, a role, a second factor) names them by the same rule (``person_label``) beside
+their id.
 """
 
 from __future__ import annotations
@@ -112,6 +114,19 @@ def actor_label(actor: Any) -> str:
     if pk is not None and not holds_office(actor):
         return resident_label(pk)
     return getattr(actor, "username", None) or str(actor)
+
+
+def person_label(person: Any) -> str:
+    """How an event names the person it is about (not its actor): their login if they hold an office,
+    ``resident #<id>`` if they do not, as ``actor_label`` names actors. Record ``person_id`` beside it."""
+    return actor_label(person)
+
+
+def office_changed(person: Any) -> None:
+    """Forget what was read of the person's memberships (``holds_office``, ``orgs.scopes.grants_of``):
+    after a role is granted or taken away, the next label or check reads them again."""
+    for cached in ("_chuishao_grants", "_chuishao_holds_office"):
+        person.__dict__.pop(cached, None)
 
 
 def label_display(label: str) -> str:

@@ -6,17 +6,19 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from chuishao.actors import FollowLinkActor, resident_label
+from chuishao.actors import SYSTEM, FollowLinkActor, resident_label
 from chuishao.cases.models import Case
 from chuishao.cases.services import case_act, case_rate, case_report
+from chuishao.engagement import services as engagement
 from chuishao.evaluation.models import COUNT_NAMES, Rollup
 from chuishao.evaluation.services import rollup_rebuild
 from chuishao.events.audit import audit_verify
 from chuishao.events.models import Event
 from chuishao.events.services import event_append
 from chuishao.orgs.models import Membership
+from chuishao.orgs.services import membership_grant, person_create
 from chuishao.privacy.services import case_anonymise, case_erase, person_erase
-from tests.factories import grid_centre
+from tests.factories import add_engagement, grid_centre
 from tests.privacy.conftest import ADDRESS, EMAIL, GRID, NAME, PHONE
 
 # A login that is a real name, as residents choose; and words only the resident typed.
@@ -26,10 +28,25 @@ STAFF_NOTE = f"已电话联系住户 {PHONE}，明天上门"
 
 
 def _resident():
-    """A resident account made as a sign-up makes it (no staff service writes its name into the log)."""
+    """A resident account made as a sign-up makes it: the bare account and the resident role."""
     user = get_user_model().objects.create_user(username=LOGIN, password="x")  # noqa: S106
     Membership.objects.create(person=user, role="resident")
     return user
+
+
+def _resident_made_by_the_services(city):
+    """A resident as the staff services make one: an account with their name and phone, the resident
+    role, and (an in-service party member) a 双报到 registration with the community where they live,
+    confirmed, and their unit's roster."""
+    add_engagement(city, members=0)
+    person = person_create(actor=SYSTEM, username=LOGIN, display_name=NAME, phone=PHONE, password="x")  # noqa: S106
+    membership_grant(actor=city.people["admin"], person=person, role="resident")
+    registration = engagement.registration_submit_member(
+        actor=person, community=city.node("110901001001"), unit=city.orgs["bureau-a"], posts=["environment"]
+    )
+    engagement.registration_decide(actor=city.people["community-a"], registration=registration, accept=True)
+    engagement.roster_add(actor=city.people["bureau-organiser"], unit=city.orgs["bureau-a"], person=person)
+    return person
 
 
 def _closed_and_rated(city, person):
@@ -164,3 +181,21 @@ def test_a_reporter_who_also_holds_an_office_has_their_rating_comment_erased(cit
     assert case_anonymise(case=case.pk, actor=city.people["city"], why="retention")
     assert Event.objects.get(case_id=case.pk, verb="case.rate").text_erased
     assert _leaks() == set() and audit_verify().ok
+
+
+def test_a_resident_made_by_the_staff_services_leaves_no_login_name_or_phone_in_the_log(city):
+    person = _resident_made_by_the_services(city)
+    case = _closed_and_rated(city, person)
+    # Their account's events name them by id, as their own acts do.
+    created = Event.objects.get(verb="person.created", after__person_id=person.pk)
+    granted = Event.objects.get(verb="membership.granted", after__person_id=person.pk)
+    assert created.after["person"] == granted.after["person"] == resident_label(person.pk)
+    registered = Event.objects.get(verb="engagement.registered", actor_id=person.pk)
+    assert registered.actor_label == resident_label(person.pk)
+    assert _leaks() == {COMMENT, PHONE, "楼上的赵阿姨"}  # their words and the note quoting the phone
+
+    person_erase(person=person)
+
+    assert _leaks() == set()
+    assert audit_verify().ok
+    assert Event.objects.get(case_id=case.pk, verb="case.rate").text_erased

@@ -1,4 +1,9 @@
-"""Writes to organisations, people and memberships; each appends an event on the ``orgs`` chain."""
+"""Writes to organisations, people and memberships; each appends an event on the ``orgs`` chain.
+
+An event about a person records their id and ``actors.person_label``: their login while they hold an
+office, ``resident #<id>`` otherwise, so a resident's login (often their name or phone number) never
+enters the hashed log, where erasure could not reach it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from chuishao.actors import office_changed, person_label
 from chuishao.events.services import event_append
 from chuishao.geo.models import Complex, Jurisdiction
 from chuishao.orgs.errors import OrgError
@@ -64,6 +70,15 @@ def organisation_upsert(
     return org
 
 
+def _label_afresh(person: Any) -> str:
+    """``person_label`` from the person's roles as they are now, leaving nothing cached on the object
+    (the caller may grant or take away roles next, through this module or not)."""
+    office_changed(person)
+    label = person_label(person)
+    office_changed(person)
+    return label
+
+
 @transaction.atomic
 def person_create(
     *,
@@ -91,7 +106,10 @@ def person_create(
     user.save()
     Profile.objects.create(person=user, display_name=display_name, phone=phone)
     event_append(
-        verb="person.created", actor=actor, chain="orgs", after={"username": username, "staff": is_staff}
+        verb="person.created",
+        actor=actor,
+        chain="orgs",
+        after={"person_id": user.pk, "person": _label_afresh(user), "staff": is_staff},
     )
     return user
 
@@ -121,14 +139,15 @@ def membership_grant(
     if not created and not membership.active:
         membership.active = True
         membership.save(update_fields=["active"])
-    person.__dict__.pop("_chuishao_grants", None)
+    label = _label_afresh(person)  # with this role: an office names the login, a resident's role the number
     event_append(
         verb="membership.granted",
         actor=actor,
         chain="orgs",
         city_id=(node.city_id or node.pk) if node else None,
         after={
-            "person": person.username,
+            "person_id": person.pk,
+            "person": label,
             "role": role,
             "node": node.code if node else None,
             "organisation": organisation.code if organisation else None,
@@ -141,11 +160,13 @@ def membership_grant(
 def membership_revoke(*, actor: Any, membership: Membership, reason: str) -> None:
     if not reason.strip():
         raise OrgError(_("Say why the role is taken away."))
+    person = membership.person
+    label = _label_afresh(person)  # as they were with the role: taking away an office names the login
     Membership.objects.filter(pk=membership.pk).update(active=False)
     event_append(
         verb="membership.revoked",
         actor=actor,
         chain="orgs",
         reason=reason,
-        after={"person": membership.person.username, "role": membership.role},
+        after={"person_id": person.pk, "person": label, "role": membership.role},
     )
