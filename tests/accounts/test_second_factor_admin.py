@@ -13,10 +13,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from chuishao.actors import SYSTEM
+from chuishao.actors import SYSTEM, resident_label
 from chuishao.events.models import Event
 from chuishao.geo.models import Jurisdiction
-from chuishao.orgs.services import membership_grant, person_create
+from chuishao.orgs.models import Membership
+from chuishao.orgs.services import membership_grant, membership_revoke, person_create
 from chuishao.security import services, totp
 from chuishao.security.models import RecoveryCode, TotpDevice
 from tests.factories import build_small_city, square
@@ -71,7 +72,7 @@ def test_the_admin_and_the_city_centre_reset_a_colleagues_second_factor_on_the_p
     assert not RecoveryCode.objects.filter(person=staff).exists()
     event = resets().get()
     assert event.actor == city.people[who] and event.reason == reason
-    assert event.after == {"person": "um-a"}
+    assert event.after == {"person_id": staff.pk, "person": "um-a"}
 
 
 def test_a_reset_without_a_reason_is_refused_with_a_message(client, city, clock):
@@ -167,10 +168,33 @@ def test_renewing_recovery_codes_needs_a_current_code_and_replaces_the_old_ones(
     new = set(RecoveryCode.objects.filter(person=staff).values_list("digest", flat=True))
     assert len(new) == services.RECOVERY_CODES and not new & old
     event = Event.objects.get(verb="totp.recovery_codes_renewed")
-    assert event.actor == staff and event.after == {"person": "um-a", "codes": services.RECOVERY_CODES}
+    assert event.actor == staff
+    assert event.after == {"person_id": staff.pk, "person": "um-a", "codes": services.RECOVERY_CODES}
     # Not for someone else, nor without an authenticator.
     with pytest.raises(services.SecondFactorError):
         services.recovery_codes_regenerate(actor=city.people["city"], person=staff, code=code_at(secret, 90))
     client.force_login(city.people["street-a"])
     assert client.post(url, {"code": "123456"}).status_code == 400
     assert Event.objects.filter(verb="totp.recovery_codes_renewed").count() == 1
+
+
+def test_a_second_factor_kept_after_leaving_office_names_a_resident_by_number(city, clock):
+    """Only staff enrol, but the authenticator stays when the roles go; its events then name a resident,
+    whose login must stay out of the log (their erasure cannot reach it there)."""
+    person = person_create(actor=SYSTEM, username="离任网格员", display_name="离任网格员")
+    membership_grant(actor=SYSTEM, person=person, role="resident")
+    office = membership_grant(
+        actor=SYSTEM, person=person, role="grid_worker", node=city.node("110901001001001")
+    )
+    secret = enrol(person)
+    assert Event.objects.get(verb="totp.enabled").after == {"person_id": person.pk, "person": "离任网格员"}
+    membership_revoke(actor=city.people["admin"], membership=office, reason="任期结束")
+    person = type(person).objects.get(pk=person.pk)
+    assert list(Membership.objects.filter(person=person, active=True).values_list("role", flat=True)) == [
+        "resident"
+    ]
+    clock.shift(dt.timedelta(seconds=60))
+    services.recovery_codes_regenerate(actor=person, person=person, code=code_at(secret, 60))
+    renewed = Event.objects.get(verb="totp.recovery_codes_renewed")
+    assert renewed.actor_label == renewed.after["person"] == resident_label(person.pk)
+    assert renewed.after["person_id"] == person.pk

@@ -1,4 +1,9 @@
-"""Enrolling, checking and resetting a person's second factor; each change is an event on ``orgs``."""
+"""Enrolling, checking and resetting a person's second factor; each change is an event on ``orgs``.
+
+Only staff enrol, but a second factor outlives the office: a person whose roles were taken away keeps
+it, uses and renews its recovery codes and may have it reset, as a resident. Its events therefore name
+the person as any event does (``actors.person_label``: the login while in office, the number after).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from chuishao import clock
+from chuishao.actors import person_label
 from chuishao.events.services import event_append
 from chuishao.orgs.models import Role
 from chuishao.orgs.scopes import grants_of, roles_of, works_cases
@@ -92,7 +98,7 @@ def totp_enrol_confirm(*, actor: Any, person: Any, code: str) -> list[str]:
     codes = [_recovery_code() for _ in range(RECOVERY_CODES)]
     RecoveryCode.objects.filter(person=person).delete()
     RecoveryCode.objects.bulk_create([RecoveryCode(person=person, digest=_digest(c)) for c in codes])
-    event_append(verb="totp.enabled", actor=actor, chain="orgs", after={"person": person.get_username()})
+    event_append(verb="totp.enabled", actor=actor, chain="orgs", after=_about(person))
     return codes
 
 
@@ -125,7 +131,7 @@ def totp_verify(*, person: Any, code: str) -> bool:
         verb="totp.recovery_code_used",
         actor=person,
         chain="orgs",
-        after={"person": person.get_username(), "left": left},
+        after={**_about(person), "left": left},
     )
     return True
 
@@ -218,7 +224,7 @@ def totp_reset(*, actor: Any, person: Any, reason: str) -> None:
         actor=actor,
         chain="orgs",
         reason=reason,
-        after={"person": person.get_username()},
+        after=_about(person),
     )
 
 
@@ -244,9 +250,14 @@ def recovery_codes_regenerate(*, actor: Any, person: Any, code: str) -> list[str
         verb="totp.recovery_codes_renewed",
         actor=actor,
         chain="orgs",
-        after={"person": person.get_username(), "codes": len(codes)},
+        after={**_about(person), "codes": len(codes)},
     )
     return codes
+
+
+def _about(person: Any) -> dict:
+    """Who a second-factor event is about: their id, and their login only while they hold an office."""
+    return {"person_id": person.pk, "person": person_label(person)}
 
 
 def _secret(device: TotpDevice) -> bytes:
