@@ -70,6 +70,7 @@ def test_a_seat_makes_its_person_act_for_the_board(city, board):
     assert Membership.objects.get(person=member, organisation=board, active=True).role == "department_staff"
     event = Event.objects.get(verb="party.board_seat_added")
     assert event.after["cross_body"] == "party_org" and event.after["person"] == "resident2"
+    assert event.after["person_id"] == member.pk  # seated, they hold an office: the login is named
 
 
 def test_seat_rules(city, board, complex_):

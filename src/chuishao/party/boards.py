@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuishao import clock
-from chuishao.actors import actor_user_id
+from chuishao.actors import actor_user_id, person_label
 from chuishao.cases.models import Case
 from chuishao.cases.selectors import cases_visible_to
 from chuishao.cases.transitions import TERMINAL
@@ -275,7 +275,9 @@ def board_seat_add(
             "seat": seat.pk,
             "body": body,
             "body_org": body_org.code if body_org else None,
-            "person": getattr(person, "username", None),
+            "person_id": getattr(person, "pk", None),
+            # Seated, they act for the board (an office): the label is their login.
+            "person": person_label(person) if person is not None else None,
             "position": position,
             "cross_body": cross_body,
             "cross_position": cross_position,
