@@ -631,3 +631,20 @@ def test_without_a_tie_the_default_records_none(city):
     with clock.frozen(at("2026-03-14")):
         svc.shortlist_confirm(actor=city.people["city"], campaign=campaign)
     assert Event.objects.get(verb="campaigns.shortlisted").after["tie"] == []
+
+
+def test_reviewers_who_are_residents_are_named_by_number_in_the_log(city):
+    """A reviewer may be any account, a resident included: the log names them as it names residents."""
+    from chuishao.actors import resident_label
+
+    campaign, _people = recommended(city)
+    score_all(city, campaign, SHEET)
+    with clock.frozen(at("2026-03-13")):
+        svc.round_close(actor=city.people["city"], campaign=campaign)
+    events = Event.objects.filter(chain=f"campaign:{campaign.pk}")
+    added = [e.after for e in events.filter(verb="campaigns.reviewer_added").order_by("seq")]
+    rev1 = city.people["rev-1"]
+    assert added[0]["reviewer_id"] == rev1.pk and added[0]["reviewer"] == resident_label(rev1.pk)
+    sheet = events.get(verb="campaigns.round_closed").after
+    assert "rev-1" not in str(sheet) and "rev-2" not in str(sheet)
+    assert {row["reviewer_id"] for row in sheet["scores"]} == {rev1.pk, city.people["rev-2"].pk}

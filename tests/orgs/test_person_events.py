@@ -60,3 +60,13 @@ def test_an_account_given_an_office_at_once_acts_under_its_login(city):
     assert actor_label(person) == "grid-new"
     membership_revoke(actor=SYSTEM, membership=Membership.objects.get(person=person), reason="调岗")
     assert actor_label(Membership.objects.get(person=person).person) == resident_label(person.pk)
+
+
+def test_a_key_acting_for_a_resident_names_them_by_number(city):
+    from chuishao.orgs.apikeys import apikey_create
+
+    resident = person_create(actor=SYSTEM, username=LOGIN)
+    key, _secret = apikey_create(actor=city.people["admin"], name="小程序", scopes=["write"], person=resident)
+    [after] = _about(resident, "apikey.created")
+    assert after["person"] == resident_label(resident.pk) and after["key"] == key.pk
+    assert LOGIN not in str(Event.objects.filter(verb="apikey.created").values_list("after", flat=True))

@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuishao import clock
+from chuishao.actors import person_label
 from chuishao.campaigns import scopes
 from chuishao.campaigns.errors import CampaignDenied, CampaignInvalid, CampaignNotFound, CampaignPhase
 from chuishao.campaigns.models import (
@@ -468,7 +469,12 @@ def reviewer_add(*, actor: Any, campaign: Campaign, person: Any) -> Reviewer:
     if Reviewer.objects.filter(campaign=campaign, person=person).exists():
         raise CampaignInvalid(_("%(who)s already reviews this campaign.") % {"who": person.username})
     reviewer = Reviewer.objects.create(campaign=campaign, person=person, added_at=clock.now())
-    _event("campaigns.reviewer_added", actor=actor, campaign=campaign, after={"reviewer": person.username})
+    _event(
+        "campaigns.reviewer_added",
+        actor=actor,
+        campaign=campaign,
+        after={"reviewer_id": person.pk, "reviewer": person_label(person)},
+    )
     return reviewer
 
 
@@ -637,7 +643,7 @@ def round_close(*, actor: Any, campaign: Campaign, reason: str = "") -> Campaign
     campaign.save(update_fields=["round_closed_at"])
     sheet = [
         {
-            "reviewer": s.reviewer.person.username,
+            "reviewer_id": s.reviewer.person_id,  # named once, in the reviewer's campaigns.reviewer_added
             "candidate": s.candidate_id,
             "criterion": s.criterion.name,
             "value": str(s.value),

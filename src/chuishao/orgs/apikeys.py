@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from chuishao import clock
-from chuishao.actors import ApiClientActor
+from chuishao.actors import ApiClientActor, person_label
 from chuishao.events.services import event_append
 from chuishao.orgs.errors import OrgError
 from chuishao.orgs.models import ApiKey, ApiScope
@@ -75,7 +75,9 @@ def apikey_create(*, actor: Any, name: str, scopes: Iterable[str], person: Any =
             "name": name,
             "prefix": prefix,
             "scopes": scopes,
-            "person": person.username if person else None,
+            # A key may act for a resident: named as events name people (no resident's login in the log).
+            "person_id": person.pk if person else None,
+            "person": person_label(person) if person else None,
         },
     )
     return key, raw
