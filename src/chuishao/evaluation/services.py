@@ -219,6 +219,10 @@ def _write_parts(parts: dict, scope: PartScope | None, city_id: int | None) -> N
             if counts
         ],
         batch_size=1000,
+        # A city's rebuild does not hold the cursor: a refresh may have written the same part since.
+        update_conflicts=True,
+        unique_fields=["period", "street_id", "district_id", "city_id"],
+        update_fields=["counts"],
     )
 
 
