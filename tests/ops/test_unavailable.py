@@ -64,6 +64,8 @@ def _session_writer(request):
 def _session_writer_then_backend_killed(request):
     """Changes the session, then PostgreSQL ends this request's connection, as a restart does."""
     request.session["probe"] = "written"
+    # Nothing in this request may have queried yet (a previous test closed the connection): open it.
+    connection.ensure_connection()
     pid = connection.connection.info.backend_pid
     other = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
