@@ -130,6 +130,9 @@ def test_a_new_stage_resets_the_colour_and_the_escalation(city, report):
     case.refresh_from_db()
     assert (case.stage, case.warn_level, case.escalated_to, case.escalation_count) == ("accept", "", None, 0)
     assert case.sweep_at == case.yellow_at
+    # What stays is that it was escalated once (the evaluation counts it) and when it was filed.
+    assert case.escalated_at == at(2026, 11, 16, 10, 30)
+    assert case.filed_at == at(2026, 11, 16, 10, 45)
 
 
 def test_the_department_stage_escalates_above_the_dispatching_street(city, report):

@@ -38,6 +38,7 @@ CASE_FIELDS = [
     "warn_level",
     "escalated_to",
     "escalation_count",
+    "escalated_at",
     "sweep_at",
     "rating_expired",
     "updated_at",
@@ -162,6 +163,8 @@ def _escalate(
             return
         case.escalated_to = target
         case.escalation_count += 1
+        if case.escalated_at is None:
+            case.escalated_at = now
         events.append(
             (
                 case,

@@ -535,6 +535,8 @@ def _cases(plan: _Plan, first_id: int, n: int, columns: list[str]) -> Iterator[t
                 "sweep_at",
                 "closed_at",
                 "rated_at",
+                "filed_at",
+                "escalated_at",
             ):
                 if row[key] is not None:
                     row[key] = row[key].replace("T", " ")
@@ -584,7 +586,7 @@ class _State:
 
     def escalate(self) -> None:
         self.ch.add("case.escalated", self.T["d_handle"], None, "", "")
-        self.row.update(escalated_to_id=self.street, escalation_count=1)
+        self.row.update(escalated_to_id=self.street, escalation_count=1, escalated_at=self.T["d_handle"])
 
 
 def _advance(st: _State, pub: bool, u: list, worker, dispatcher, staff, lead) -> str:
@@ -615,7 +617,7 @@ def _advance(st: _State, pub: bool, u: list, worker, dispatcher, staff, lead) ->
         running("dispatch")
         return status
     ch.add("case.file", T["file"], dispatcher, status, "filed")
-    row.update(dispatcher_node_id=st.street)
+    row.update(dispatcher_node_id=st.street, filed_at=T["file"])
     if u1 < 0.01:
         ch.add("case.cancel", T["cancel"], dispatcher, "filed", "cancelled")
         return "cancelled"

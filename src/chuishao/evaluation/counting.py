@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from operator import add
 
 from django.db import connection
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum, Value
+from django.db.models import Count, F, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from chuishao.cases.models import PUBLIC_SOURCES, Case, WarnLevel, Whistle, WhistleSummons
@@ -44,14 +44,18 @@ ACCEPT_MET = Q(deadlines__accept__has_key="on_time")
 HANDLE_MET = Q(deadlines__handle__has_key="on_time")
 HANDLE_ON_TIME = Q(deadlines__handle__on_time=True)
 OVERDUE_UNHANDLED = NOT_PARKED & Q(stage="handle") & RED
+# Filed and escalated at least once: the case row keeps the moment of its first ``case.file`` and
+# ``case.escalated`` event (written with the event, filled from the log by cases migration 0007).
+FILED = Q(filed_at__isnull=False)
+ESCALATED = Q(escalated_at__isnull=False)
 
-# Each case count as a filter over Case annotated with ``_filed`` and ``_escalated``.
+# Each case count as a filter over Case.
 CASE_FILTERS: dict[str, Q] = {
     "received": Q(),
     "public_first": PUBLIC,
-    "filed": Q(_filed=True),
-    "public_first_filed": PUBLIC & Q(_filed=True),
-    "cancelled_filed": Q(_filed=True, status=S.CANCELLED),
+    "filed": FILED,
+    "public_first_filed": PUBLIC & FILED,
+    "cancelled_filed": FILED & Q(status=S.CANCELLED),
     "self_handled": Q(status=S.SELF_HANDLED),
     "dispatched": Q(deadlines__has_key="accept"),
     "returned": Q(return_count__gt=0),
@@ -64,7 +68,7 @@ CASE_FILTERS: dict[str, Q] = {
     "closed_on_time": Q(status__in=CLOSED) & HANDLE_ON_TIME,
     "reworked": Q(rework_count__gt=0) & ((NOT_PARKED & HANDLE_MET) | OVERDUE_UNHANDLED),
     "parked": Q(status=S.PARKED),
-    "escalated": Q(_escalated=True),
+    "escalated": ESCALATED,
     "rated": ~Q(satisfaction=""),
     "satisfied": Q(satisfaction="satisfied"),
     "basically": Q(satisfaction="basically"),
@@ -73,15 +77,6 @@ CASE_FILTERS: dict[str, Q] = {
     "partly": Q(resolution="partly"),
     "unsolved": Q(resolution="unsolved"),
     "unrated": Q(rating_expired=True),
-}
-
-# Counts that need an event look-up: (flag, the count they equal where the flag holds); 0 filed,
-# 1 escalated. ``case_counts`` groups by the flags and puts these together from the plain counts.
-FLAG_COUNTS = {
-    "filed": (0, "received"),
-    "public_first_filed": (0, "public_first"),
-    "cancelled_filed": (0, "_cancelled"),
-    "escalated": (1, "received"),
 }
 
 # The case column (or expression) that names the unit a case counts for.
@@ -104,10 +99,6 @@ def _months_q(field: str, periods: Iterable[str]) -> Q:
         start, end = period_bounds(period)
         q |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
     return q
-
-
-def _event_exists(verb: str, ref: str = "pk") -> Exists:
-    return Exists(Event.objects.filter(case_id=OuterRef(ref), verb=verb))
 
 
 def _restrict(qs, keys: set[Key] | None, unit: str, month_field: str):
@@ -134,7 +125,6 @@ def case_rows(kind: str, *, keys: set[Key] | None = None, city_id: int | None = 
     qs = Case.objects.all() if city_id is None else Case.objects.filter(city_id=city_id)
     qs = qs.annotate(_unit=CASE_UNIT[kind]).filter(_unit__isnull=False)
     qs = _restrict(qs, keys, "_unit", "created_at")
-    qs = qs.annotate(_filed=_event_exists("case.file"), _escalated=_event_exists("case.escalated"))
     aggregates = {name: Count("pk", filter=q) for name, q in CASE_FILTERS.items()}
     rows = (
         qs.annotate(_month=TruncMonth("created_at"))
@@ -152,8 +142,7 @@ def case_rows_all(*, city_id: int | None = None) -> dict[str, Rows]:
 
     The rebuild's path: one grouped query by (grid, community, street, district, city, department,
     month) instead of one per kind, then summed up per kind here. The filters are the same, so each
-    kind's rows equal ``case_rows(kind)``; the cost is one scan (and one pair of event look-ups per
-    case) instead of six.
+    kind's rows equal ``case_rows(kind)``; the cost is one scan instead of six.
     """
     return case_counts(city_id=city_id).rows
 
@@ -202,28 +191,10 @@ def case_counts(
             else:
                 units |= Q(**{f"{column}__in": wanted})
         qs = qs.filter(units)
-    qs = qs.annotate(
-        _filed=_event_exists("case.file"),
-        _escalated=_event_exists("case.escalated"),
-        _month=TruncMonth("created_at"),
-    )
-    # The event look-ups are grouped by, not filtered on: PostgreSQL evaluates an EXISTS once per
-    # aggregate that filters on it (three probes of the event log a case for "filed"), a grouping key
-    # once. The counts that depend on them are put together from their groups below.
-    plain = [name for name in CASE_FILTERS if name not in FLAG_COUNTS]
-    aggregates = {name: Count("pk", filter=CASE_FILTERS[name]) for name in plain}
-    aggregates["_cancelled"] = Count("pk", filter=Q(status=S.CANCELLED))
+    qs = qs.annotate(_month=TruncMonth("created_at"))
     names = list(CASE_FILTERS)
-    rows = (
-        qs.values_list(*CASE_COLUMNS.values(), "_month", "_filed", "_escalated")
-        .annotate(**aggregates)
-        .order_by()
-    )
-    at = {name: i for i, name in enumerate([*plain, "_cancelled"])}
-    # For each count: (index of the plain count it copies, flag it needs: 0 filed, 1 escalated, None).
-    recipe = [
-        (at[FLAG_COUNTS[n][1]], FLAG_COUNTS[n][0]) if n in FLAG_COUNTS else (at[n], None) for n in names
-    ]
+    aggregates = {name: Count("pk", filter=CASE_FILTERS[name]) for name in names}
+    rows = qs.values_list(*CASE_COLUMNS.values(), "_month").annotate(**aggregates).order_by()
     # Sum count vectors per (kind, unit, month); rows are (units…, month, counts…) tuples.
     sums: dict[str, dict[Key, list]] = {kind: {} for kind in CASE_COLUMNS}
     parts: dict[PartKey, list[int]] = {}
@@ -243,9 +214,7 @@ def case_counts(
         if period is None:
             text = month[:7] if isinstance(month, str) else f"{month.year:04d}-{month.month:02d}"
             period = periods_of[month] = text
-        flags = (bool(row[units_n + 1]), bool(row[units_n + 2]))
-        plain_values = row[units_n + 3 :]
-        values = [plain_values[i] if flag is None or flags[flag] else 0 for i, flag in recipe]
+        values = list(row[units_n + 1 :])
         city = row[city_i]
         for index, kind in enumerate(CASE_COLUMNS):
             unit = row[index]
@@ -380,7 +349,7 @@ def grid_workers(person_ids: Iterable[int] | None = None) -> dict[int, set[int]]
 
 # Grid-worker counts from the events they wrote: (verb, count of cases, count of those on time).
 WORKER_VERBS = (
-    ("case.reported", "gw_reported", "gw_reported_filed", Q(_filed=True)),
+    ("case.reported", "gw_reported", "gw_reported_filed", Q(case__filed_at__isnull=False)),
     ("case.verify", "gw_verified", "gw_verified_on_time", Q(case__deadlines__verify__on_time=True)),
     ("case.check", "gw_checked", "gw_checked_on_time", Q(case__deadlines__check__on_time=True)),
 )
@@ -396,8 +365,6 @@ def grid_worker_rows(*, keys: set[Key] | None = None, city_id: int | None = None
         if city_id is not None:
             qs = qs.filter(case__city_id=city_id)
         qs = _restrict(qs, keys, "actor_id", "case__created_at")
-        if verb == "case.reported":
-            qs = qs.annotate(_filed=_event_exists("case.file", "case_id"))
         rows = (
             qs.annotate(_month=TruncMonth("case__created_at"))
             .values("actor_id", "_month")

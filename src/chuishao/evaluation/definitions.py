@@ -61,7 +61,7 @@ class Rate:
 COUNTS: tuple[Count, ...] = (
     Count("received", _("received"), "cases received in the month (created_at)"),
     Count("public_first", _("public-first"), "received cases whose source is a public one (PUBLIC_SOURCES)"),
-    Count("filed", _("filed"), "received cases that were ever filed (a case.file event)"),
+    Count("filed", _("filed"), "received cases that were ever filed (filed_at: their first case.file event)"),
     Count("public_first_filed", _("public-first filed"), "filed cases with a public source"),
     Count("cancelled_filed", _("cancelled after filing"), "filed cases now cancelled (作废)"),
     Count("self_handled", _("self-handled"), "cases a grid worker handled on the spot"),
@@ -84,7 +84,11 @@ COUNTS: tuple[Count, ...] = (
     Count("closed_on_time", _("closed on time"), "closed and its last handle stage met on time"),
     Count("reworked", _("reworked"), "due cases sent back for rework at least once (per case)"),
     Count("parked", _("parked"), "status parked (挂账)"),
-    Count("escalated", _("escalated"), "cases escalated at least once (a case.escalated event)"),
+    Count(
+        "escalated",
+        _("escalated"),
+        "cases escalated at least once (escalated_at: their first case.escalated event)",
+    ),
     Count("rated", _("rated"), "cases with the reporter's verdict (satisfaction set)"),
     Count("satisfied", _("satisfied"), "satisfaction = satisfied"),
     Count("basically", _("basically satisfied"), "satisfaction = basically"),

@@ -170,6 +170,11 @@ class Case(models.Model):
         Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     escalation_count = models.PositiveSmallIntegerField(default=0)
+    # When the case was first filed (its first ``case.file`` event) and first escalated (its first
+    # ``case.escalated`` event); never cleared. The evaluation counts filed and escalated cases from
+    # these instead of probing the event log once per case (evaluation.counting).
+    filed_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
     # When the sweep must next look at the case (yellow, red, the next escalation, the feedback
     # window's end); None: nothing pending. The sweep reads only rows due by this column.
     sweep_at = models.DateTimeField(null=True, blank=True, db_index=True)

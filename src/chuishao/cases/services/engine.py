@@ -69,6 +69,7 @@ MUTABLE = [
     "yellow_at",
     "escalated_to",
     "escalation_count",
+    "filed_at",
     "sweep_at",
     "rated_at",
     "closed_at",
@@ -180,6 +181,8 @@ def run_transition(
             if not (stage == "handle" and old_stage == "handle"):
                 meet_stage(locked, at=now)
                 enter_stage(locked, stage, start=now)
+        if transition.verb == "case.file" and locked.filed_at is None:
+            locked.filed_at = now  # the evaluation's "filed" (evaluation.counting)
         if target in TERMINAL and locked.closed_at is None:
             locked.closed_at = now
         if target == S.REOPENED:
