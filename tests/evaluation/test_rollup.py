@@ -309,3 +309,19 @@ def test_a_sweep_leaves_grid_worker_rows_alone_and_still_equals_rebuild(scenario
     refreshed = rollup_counts()
     rollup_rebuild()
     assert refreshed == rollup_counts() == direct_counts()
+
+
+@pytest.mark.parametrize("copy_from", [1, 10**9], ids=["copy", "per-row"])
+def test_rows_written_by_copy_or_per_row_upsert_are_the_same(scenario, monkeypatch, copy_from):
+    """PostgreSQL takes large writes by COPY through a temporary table (a rebuild's row per grid and
+    month), small ones by a prepared upsert; both write and overwrite the same rows."""
+    from chuishao.evaluation import services
+
+    monkeypatch.setattr(services, "COPY_FROM", copy_from)
+    rollup_rebuild()
+    assert rollup_counts() == direct_counts()
+    # Written again over themselves (upserted, not duplicated), and inside an outer transaction.
+    Rollup.objects.update(received=999)
+    rollup_rebuild()
+    assert rollup_counts() == direct_counts()
+    assert not Rollup.objects.filter(received=999).exists()
