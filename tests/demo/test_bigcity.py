@@ -7,11 +7,13 @@ from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection  # noqa: F401 (read by the skipif conditions)
 from shapely.geometry import Point, shape
 
 from chuishao.cases.models import Case
 from chuishao.cases.transitions import STAGE_OF_STATUS, TERMINAL
-from chuishao.demo.bigcity import COUNTED_VERBS, bench_data
+from chuishao.demo import bigcity
+from chuishao.demo.bigcity import COUNTED_VERBS, BigCityError, bench_data
 from chuishao.evaluation.counting import count_rows
 from chuishao.evaluation.definitions import UNIT_KINDS
 from chuishao.evaluation.models import Rollup
@@ -60,6 +62,11 @@ def test_every_chain_verifies_and_heads_match(city):
     for case_id, seq in Case.objects.values_list("pk", "chain_seq"):
         assert per_case[case_id] == seq
     assert set(Event.objects.filter(case__isnull=False).values_list("verb", flat=True)) <= COUNTED_VERBS
+    # The rows keep the moment of their first filing and escalation, as the services write them.
+    for column, verb in (("filed_at", "case.file"), ("escalated_at", "case.escalated")):
+        events = dict(Event.objects.filter(verb=verb).values_list("case_id", "created_at"))
+        assert dict(Case.objects.filter(**{f"{column}__isnull": False}).values_list("pk", column)) == events
+        assert events, verb
 
 
 def test_states_follow_the_timelines(city):
@@ -109,3 +116,28 @@ def test_full_history_writes_every_step_and_still_verifies():
     assert verbs["case.dispatch"] and verbs["case.accept"] and verbs["case.close"] and verbs["case.rate"]
     assert sum(verbs.values()) == city.events
     assert audit_verify().ok
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="SQLite loads in one process")
+def test_two_generating_processes_load_one_consistent_city(monkeypatch):
+    monkeypatch.setattr(bigcity, "PRODUCERS_FROM", 1)
+    city = bench_data(grids=40, cases=900, months=2, seed=3, log=lambda _: None, progress=False)
+    ids = sorted(Case.objects.values_list("pk", flat=True))
+    assert ids == list(range(ids[0], ids[0] + 900))  # each process its own share, none lost or repeated
+    assert Event.objects.filter(case__isnull=False).count() == city.events
+    assert audit_verify().ok
+    # The two shares come from two random streams, not one repeated.
+    first, second = ids[:450], ids[450:]
+    created = dict(Case.objects.values_list("pk", "created_at"))
+    assert [created[i] for i in first[:20]] != [created[i] for i in second[:20]]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="SQLite loads in one process")
+def test_a_failing_generating_process_fails_the_load_and_says_why(monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("generator broke")
+        yield
+
+    monkeypatch.setattr(bigcity, "_cases", broken)
+    with pytest.raises(BigCityError, match="generator broke"):
+        bench_data(grids=10, cases=100, months=1, log=lambda _: None, progress=False)

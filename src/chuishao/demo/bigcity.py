@@ -77,6 +77,9 @@ STEP_HOURS = {
 # Deadlines (clock hours here; the services count working time): accept 1 h, handle 5 days.
 ACCEPT_HOURS, HANDLE_HOURS = 1.0, 5 * 24.0
 WARN_FRACTION = 0.8
+# On PostgreSQL the cases are generated in child processes while this one copies them in: with two
+# of them the copy, not Python, sets the pace on two cores (docs/benchmarks.md); small loads use one.
+PRODUCERS, PRODUCERS_FROM = 2, 50_000
 FEEDBACK_DAYS = 7
 
 
@@ -335,11 +338,13 @@ def _category_plan(owners: dict[tuple[str, int], int]) -> list[tuple[int, float,
     return plan
 
 
+# Events take their ids from the table's own sequence: the generating processes need not agree on them.
 EVENT_COLUMNS = (
-    "id", "chain", "seq", "verb", "city_id", "case_id", "actor_id", "actor_label", "before", "after",
+    "chain", "seq", "verb", "city_id", "case_id", "actor_id", "actor_label", "before", "after",
     "reason", "created_at", "prev_hash", "hash",
 )  # fmt: skip
 LEVELS = ("grid", "community", "street", "district", "city")
+LEVEL_INDEX = {level: i for i, level in enumerate(LEVELS)}
 
 
 @dataclass
@@ -354,8 +359,6 @@ class _Plan:
     people: dict[str, dict]
     history: str
     rng: np.random.Generator
-    # (category id, grid row) → lead organisation, filled lazily.
-    leads: dict[tuple[int, int], int | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.grid_list = [tuple(row) for row in self.grids.tolist()]
@@ -363,14 +366,11 @@ class _Plan:
         self.category_by_id = {c[0]: c for c in self.categories}
 
     def lead(self, category: int, grid_row: int) -> int | None:
-        key = (category, grid_row)
-        if key not in self.leads:
-            _, _, level, dept_type = self.category_by_id[category]
-            grid, community, street, district = (int(v) for v in self.grids[grid_row])
-            node = dict(zip(LEVELS, (grid, community, street, district, self.city_id), strict=True))
-            owner = self.owners.get((dept_type, node.get(level, street)))
-            self.leads[key] = owner or self.owners.get(("street_office", street))
-        return self.leads[key]
+        """The organisation that owns the category at the grid's level (its street office if none)."""
+        _, _, level, dept_type = self.category_by_id[category]
+        grid, community, street, district = self.grid_list[grid_row]
+        node = (grid, community, street, district, self.city_id)[LEVEL_INDEX.get(level, 2)]
+        return self.owners.get((dept_type, node)) or self.owners.get(("street_office", street))
 
 
 def _stamps(seconds: np.ndarray) -> list[str]:
@@ -699,12 +699,80 @@ def _pg_drop_indexes(tables: list[str]) -> list[str]:
     return rebuild
 
 
-def _copy(table: str, columns: list[str], rows: list[list]) -> None:
+def _copy_text(rows: list[list]) -> str:
+    # Values are ours (no tab, newline or backslash): None is NULL, True/False read as booleans.
+    return "".join("\t".join([r"\N" if v is None else str(v) for v in r]) + "\n" for r in rows)
+
+
+def _copy(table: str, columns: list[str], rows: list[list] | str) -> None:
     with connection.cursor() as cursor:
         raw = cursor.cursor
         with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            # Values are ours (no tab, newline or backslash): None is NULL, True/False read as booleans.
-            copy.write("".join("\t".join([r"\N" if v is None else str(v) for v in r]) + "\n" for r in rows))
+            copy.write(rows if isinstance(rows, str) else _copy_text(rows))
+
+
+def _produce(plan: _Plan, first_case: int, n: int, columns: list[str], out) -> None:
+    """In a child process: generate cases ``first_case`` … ``first_case + n - 1`` and put them on
+    ``out`` as COPY text, while the parent copies (PostgreSQL's work) what the children made."""
+    try:
+        for case_rows, event_rows in _cases(plan, first_case, n, columns):
+            out.put((_copy_text(case_rows), _copy_text(event_rows), len(case_rows), len(event_rows)))
+        out.put(None)
+    except BaseException:  # reported to the parent, which fails the load with it
+        import traceback
+
+        out.put(traceback.format_exc())
+
+
+def _chunks_here(plan: _Plan, first_case: int, n: int, columns: list[str]):
+    """Yield (case rows, event rows, cases, events), generated in this process (SQLite)."""
+    for case_rows, event_rows in _cases(plan, first_case, n, columns):
+        yield case_rows, event_rows, len(case_rows), len(event_rows)
+
+
+def _chunks_from_children(plan: _Plan, first_case: int, n: int, columns: list[str], producers: int):
+    """Yield (case text, event text, cases, events) from ``producers`` generating child processes, each
+    with its own share of the case ids and its own random stream (spawned from the seed's)."""
+    import dataclasses
+    import multiprocessing
+    import queue
+
+    context = multiprocessing.get_context("fork")  # children inherit the plan; they never use the database
+    out = context.Queue(maxsize=2 * producers)
+    share = -(-n // producers)
+    children = []
+    for i, rng in enumerate(plan.rng.spawn(producers)):
+        first, count = first_case + i * share, max(0, min(share, n - i * share))
+        child = context.Process(
+            target=_produce,
+            args=(dataclasses.replace(plan, rng=rng), first, count, columns, out),
+            daemon=True,
+        )
+        child.start()
+        children.append(child)
+    running = len(children)
+    try:
+        while running:
+            try:
+                item = out.get(timeout=5)
+            except queue.Empty:
+                ended = [c for c in children if not c.is_alive() and c.exitcode]
+                if ended:
+                    raise BigCityError(
+                        f"a generating process ended (exit code {ended[0].exitcode})"
+                    ) from None
+                continue
+            if item is None:
+                running -= 1
+            elif isinstance(item, str):
+                raise BigCityError(f"a generating process failed:\n{item}")
+            else:
+                yield item
+    finally:
+        for child in children:
+            child.join(timeout=5)
+            if child.is_alive():
+                child.kill()
 
 
 def _insert(table: str, columns: list[str], rows: list[list]) -> None:
@@ -778,18 +846,19 @@ def bench_data(
                 cursor.execute("SET LOCAL session_replication_role = replica")
         write = _copy if postgres else _insert
         first_case = (Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-        next_event = (Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+        if postgres:
+            producers = PRODUCERS if cases >= PRODUCERS_FROM else 1
+            chunks = _chunks_from_children(plan, first_case, cases, columns, producers)
+        else:
+            chunks = _chunks_here(plan, first_case, cases, columns)
         with tqdm(total=cases, unit="case", disable=not progress, mininterval=2) as bar:
-            for case_rows, event_rows in _cases(plan, first_case, cases, columns):
+            for case_rows, event_rows, n_cases, n_events in chunks:
                 write(Case._meta.db_table, columns, case_rows)
-                for e in event_rows:
-                    e.insert(0, next_event)
-                    next_event += 1
-                if event_rows:
+                if n_events:
                     write(Event._meta.db_table, list(EVENT_COLUMNS), event_rows)
-                result.cases += len(case_rows)
-                result.events += len(event_rows)
-                bar.update(len(case_rows))
+                result.cases += n_cases
+                result.events += n_events
+                bar.update(n_cases)
         t = lap("cases and events", t)
         if postgres:
             log(f"indexes: {len(rebuild)} …")
