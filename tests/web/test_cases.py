@@ -253,3 +253,25 @@ def test_bulk_actions_act_case_by_case_and_say_what_was_refused(login, city, rep
     assert Case.objects.get(pk=first.pk).status == "dispatched"
     assert Case.objects.get(pk=second.pk).status == "filed" and second.number in text
     assert client.post("/cases/bulk/", {"bulk": "delete", "ids": [first.pk]}).status_code == 302
+
+
+def test_the_desk_counts_at_most_its_cap_and_says_there_are_more(login, report, monkeypatch):
+    """A busy street's desk does not count 30,000 cases for its heading: past the cap it says "more than"
+    and its pages stop there (the filters reach older cases)."""
+    from chuishao.web.views import cases as views
+
+    made = [report() for _ in range(5)]
+    client = login("street-a")
+    page = client.get(reverse("web:case_list")).content.decode()
+    assert "共 5 件" in page
+
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    first = client.get(reverse("web:case_list")).content.decode()
+    assert "超过 3 件" in first and "共 5 件" not in first
+    assert "第 1 页，共 2 页" in first  # 3 of the 5 counted: two pages of two
+    # The newest come first, and the page past the cap shows the last counted page.
+    newest = sorted(made, key=lambda c: c.created_at)[-1]
+    assert newest.number in first
+    last = client.get(reverse("web:case_list"), {"page": "9"}).content.decode()
+    assert "第 2 页，共 2 页" in last
