@@ -195,10 +195,7 @@ def case_counts(
     # The fine groups (a case's places, department and month) are counted once; each kind's rows and
     # the street parts are then sums over them, in the database: one row comes back per unit and
     # month (not per fine group, nearly one per case in a city of 100,000 grids).
-    fine = {
-        f"_{kind}": F(column) if kind != "department" else CASE_UNIT[kind]
-        for kind, column in CASE_COLUMNS.items()
-    }
+    fine = {f"_{kind}": F(column) for kind, column in CASE_COLUMNS.items()}  # the department is ``_dept``
     qs = qs.annotate(**fine, _month=TruncMonth("created_at"))
     names = list(CASE_FILTERS)
     aggregates = {name: Count("pk", filter=CASE_FILTERS[name]) for name in names}
