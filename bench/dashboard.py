@@ -10,7 +10,8 @@ events it has not read (``rollup_refresh``, as the worker would), then, ``--repe
 - **live, the month** (the baseline): ``evaluation.counting.case_rows("street", keys=…)``, the grouped
   query over the cases, restricted to the city's streets and the month, and the rates from its counts;
 - **live, all months**: the same grouped query without keys (every street, every month), as the
-  rebuild runs it.
+  rebuild runs it — once, not ``--repeat`` times: it is a side figure, not the baseline, and at 10 M
+  cases each run takes half a minute.
 
 Both live answers must give exactly the rates the rollup gives, street by street, or the benchmark
 fails. Prints medians.
@@ -159,10 +160,13 @@ def main(argv: list[str] | None = None) -> int:
         live_month = {unit: _rates(counts) for (unit, _p), (_c, counts) in counted.items()}
         timings["live_month"].append(time.perf_counter() - t)
 
-        t = time.perf_counter()
-        counted_all = case_rows("street", city_id=city.pk)
-        live_all = {unit: _rates(counts) for (unit, p), (_c, counts) in counted_all.items() if p == period}
-        timings["live_all"].append(time.perf_counter() - t)
+        if not timings["live_all"]:  # a side figure, once: at 10 M cases it takes half a minute
+            t = time.perf_counter()
+            counted_all = case_rows("street", city_id=city.pk)
+            live_all = {
+                unit: _rates(counts) for (unit, p), (_c, counts) in counted_all.items() if p == period
+            }
+            timings["live_all"].append(time.perf_counter() - t)
 
     # The same figures, street by street (a street without cases that month has no rates anywhere).
     nothing = (None, None, None)
@@ -185,7 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         f"| live GROUP BY over the month's cases (baseline) | {month_s * 1000:.1f} | "
         f"{month_s / rollup_s:,.0f}× |"
     )
-    print(f"| live GROUP BY over all cases, every month | {all_s * 1000:.1f} | {all_s / rollup_s:,.0f}× |")
+    print(
+        f"| live GROUP BY over all cases, every month (once) | {all_s * 1000:.1f} | "
+        f"{all_s / rollup_s:,.0f}× |"
+    )
     print(
         f"| targets ≥ {TARGET_RATIO:g}× and < {TARGET_MS:g} ms | "
         f"{'met' if month_s / rollup_s >= TARGET_RATIO and rollup_s * 1000 < TARGET_MS else 'missed'} | |"

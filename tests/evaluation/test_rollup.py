@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db.models import F
 
 from chuishao import clock
 from chuishao.actors import SYSTEM
@@ -325,6 +326,20 @@ def test_rows_written_by_copy_or_per_row_upsert_are_the_same(scenario, monkeypat
     rollup_rebuild()
     assert rollup_counts() == direct_counts()
     assert not Rollup.objects.filter(received=999).exists()
+
+    # Only the rows whose counts changed are rewritten: the others keep their moment.
+    stamps = dict(Rollup.objects.values_list("pk", "updated_at"))
+    spoiled = set(Rollup.objects.filter(unit_kind="grid").values_list("pk", flat=True)[:2])
+    moved = set(Rollup.objects.filter(unit_kind="street").values_list("pk", flat=True)[:1])
+    Rollup.objects.filter(pk__in=spoiled).update(closed=F("closed") + 5)
+    Rollup.objects.filter(pk__in=moved).update(city_id=F("city_id") + 1000)
+    later = max(stamps.values()) + dt.timedelta(hours=1)
+    with clock.frozen(later):
+        rollup_rebuild(settle=NOW)
+    assert rollup_counts() == direct_counts()
+    after = dict(Rollup.objects.values_list("pk", "updated_at"))
+    assert {pk for pk, at in after.items() if at != stamps[pk]} == spoiled | moved
+    assert all(after[pk] == later for pk in spoiled | moved)
 
 
 @pytest.mark.parametrize("named_grids", [0, 10**9], ids=["grids-unnamed", "grids-named"])

@@ -25,6 +25,7 @@ from django.db.models import Q
 from chuishao import clock
 from chuishao.cases.models import Case, Whistle, WhistleSummons
 from chuishao.evaluation.counting import (
+    CASE_COUNT_MEMORY,
     Key,
     PartScope,
     Rows,
@@ -176,8 +177,16 @@ def _upsert(values: list[list]) -> None:
     q = connection.ops.quote_name
     table = q(Rollup._meta.db_table)
     columns = ", ".join(q(c) for c in ROLLUP_COLUMNS)
-    conflict = f"ON CONFLICT ({q('period')}, {q('unit_kind')}, {q('unit_id')}) DO UPDATE SET " + ", ".join(
-        f"{q(c)} = EXCLUDED.{q(c)}" for c in ROLLUP_COLUMNS[3:]
+    counted = ROLLUP_COLUMNS[3:4] + ROLLUP_COLUMNS[5:]  # the city and the counts: not the moment
+    # A row whose counts did not change is left as it was (a rebuild over a built table changes few
+    # of its rows): no new row version, no index entries, no WAL. ``updated_at`` is when the counts
+    # last changed.
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    conflict = (
+        f"ON CONFLICT ({q('period')}, {q('unit_kind')}, {q('unit_id')}) DO UPDATE SET "
+        + ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in ROLLUP_COLUMNS[3:])
+        + f" WHERE ({', '.join(f'{table}.{q(c)}' for c in counted)}) {distinct} "
+        f"({', '.join(f'EXCLUDED.{q(c)}' for c in counted)})"
     )
     # Table and column names come from the model, never from input.
     with transaction.atomic(), connection.cursor() as cursor:
@@ -187,6 +196,16 @@ def _upsert(values: list[list]) -> None:
             with cursor.cursor.copy(f"COPY rollup_load ({columns}) FROM STDIN") as copy:
                 for row in values:
                     copy.write_row(row)
+            # Rows whose counts did not change are dropped from the load first, by one hashed join:
+            # an INSERT … ON CONFLICT over all of them probes and locks every existing row, changed
+            # or not (11 s for a rebuild's 680,000 unchanged grid rows at a million cases).
+            cursor.execute("ANALYZE rollup_load")
+            cursor.execute(f"SET LOCAL work_mem = '{CASE_COUNT_MEMORY}'")  # the join hashes in memory
+            same = " AND ".join(
+                [f"r.{q(c)} = l.{q(c)}" for c in ROLLUP_COLUMNS[:3]]
+                + [f"r.{q(c)} IS NOT DISTINCT FROM l.{q(c)}" for c in counted]
+            )
+            cursor.execute(f"DELETE FROM rollup_load AS l USING {table} AS r WHERE {same}")  # noqa: S608
             cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM rollup_load {conflict}")  # noqa: S608
             cursor.execute("DROP TABLE rollup_load")
         elif values:
