@@ -132,7 +132,7 @@ class Seconds(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
 
-def _bare(qs) -> list[tuple]:
+def bare_rows(qs) -> list[tuple]:
     """The rows of a ``values_list`` queryset as the driver gives them, without Django's converters.
 
     A ``TruncMonth`` comes back as the local month's first moment: a naive datetime on PostgreSQL,
@@ -144,7 +144,7 @@ def _bare(qs) -> list[tuple]:
 
 
 def _period(month, cache: dict) -> str:
-    """ "YYYY-MM" of a bare ``TruncMonth`` value (see ``_bare``); ``cache`` holds the ones seen."""
+    """ "YYYY-MM" of a bare ``TruncMonth`` value (see ``bare_rows``); ``cache`` holds the ones seen."""
     period = cache.get(month)
     if period is None:
         text = month[:7] if isinstance(month, str) else f"{month.year:04d}-{month.month:02d}"
@@ -441,7 +441,7 @@ def grid_worker_rows(*, keys: set[Key] | None = None, city_id: int | None = None
     )
     names = list(aggregates)
     periods: dict = {}
-    for actor_id, month, city, *values in _bare(rows):
+    for actor_id, month, city, *values in bare_rows(rows):
         key = (actor_id, _period(month, periods))
         if keys is not None and key not in keys:
             continue
@@ -488,7 +488,7 @@ def missed_rows(
     # datetimes built by the driver and converted by Django took three quarters of this pass.
     public = [
         row
-        for row in _bare(
+        for row in bare_rows(
             qs.annotate(_at=Seconds("created_at"), _month=TruncMonth("created_at")).values_list(
                 "grid_id", "category_id", "_at", "duplicate_of_id", "city_id", "_month"
             )
@@ -518,7 +518,7 @@ def missed_rows(
     if named:
         own = own.filter(case__grid_id__in=list(workers_of))
     reports: dict[tuple[int, int, int], list[float]] = defaultdict(list)
-    for actor_id, grid_id, category_id, at in _bare(
+    for actor_id, grid_id, category_id, at in bare_rows(
         own.annotate(_at=Seconds("case__created_at")).values_list(
             "actor_id", "case__grid_id", "case__category_id", "_at"
         )

@@ -29,6 +29,7 @@ from chuishao.evaluation.counting import (
     Key,
     PartScope,
     Rows,
+    bare_rows,
     case_counts,
     count_rows,
     grid_workers,
@@ -228,7 +229,9 @@ def _write(kind: str, rows: Rows, keys: set[Key] | None, now: dt.datetime, city_
     if keys is None:
         if city_id is not None:
             stale = stale.filter(city_id=city_id)
-        gone = [pk for pk, u, p in stale.values_list("pk", "unit_id", "period") if (u, p) not in kept]
+        # Read bare: a rebuild's grid kind holds over a million rows at 10 M cases.
+        held = bare_rows(stale.values_list("pk", "unit_id", "period"))
+        gone = [pk for pk, u, p in held if (u, p) not in kept]
     else:
         empty = keys - kept
         gone = [
