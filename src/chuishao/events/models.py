@@ -21,7 +21,7 @@ from django.db.models import Q
 class Event(models.Model):
     chain = models.CharField(max_length=64)
     seq = models.PositiveIntegerField()
-    verb = models.CharField(max_length=64, db_index=True)
+    verb = models.CharField(max_length=64)  # indexed in Meta
     city_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     case = models.ForeignKey(
         "cases.Case",
@@ -30,6 +30,7 @@ class Event(models.Model):
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         related_name="events",
+        db_index=False,  # the (case, seq) index in Meta leads with it
     )
     # Hashed into the chain, so it must never change: no constraint, and deleting a user touches nothing.
     actor = models.ForeignKey(
@@ -60,6 +61,9 @@ class Event(models.Model):
         constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="event_chain_seq_unique")]
         indexes = [
             models.Index(fields=["case", "seq"]),
+            # Declared here rather than with db_index: PostgreSQL then gets no second, pattern-matching
+            # copy of it (nothing filters verbs by a prefix).
+            models.Index(fields=["verb"], name="event_verb"),
             # A person's erasure finds the texts they wrote outside their cases; only events with
             # text are indexed, so the intake's events (no text) pay nothing for it.
             models.Index(fields=["actor"], condition=~Q(text_digest=""), name="event_actor_text_idx"),
