@@ -1,10 +1,10 @@
 """The grouped counting queries behind the rollup: cases, whistles and grid workers per (unit, month).
 
 ``count_rows(kind, keys=…, city_id=…)`` runs one grouped query per source table for one unit kind
-(cases; whistles or summonses; for grid workers one per event verb plus the grids' public-first
-cases) and returns ``{(unit_id, period): (city_id, {count: n})}``. With ``keys`` the queries are
-restricted to those units and months (the incremental refresh); without, they count everything
-(the rebuild); missed reports (漏报) are matched per worker in Python (``missed_rows``).
+(cases; whistles or summonses; for grid workers one over the events of their three verbs plus the
+grids' public-first cases) and returns ``{(unit_id, period): (city_id, {count: n})}``. With
+``keys`` the queries are restricted to those units and months (the incremental refresh); without,
+they count everything (the rebuild); missed reports (漏报) are matched per worker in Python (``missed_rows``).
 Only counts named in ``definitions.COUNTS`` appear; the filters below are the
 executable form of that table and of docs/evaluation.md.
 """
@@ -505,7 +505,7 @@ def missed_rows(
         dup_reporters[case_id].add(actor_id)
     window = missed_window_hours() * 3600.0
     # The span of the workers' reports to read, a second wider either way than the public cases'
-    # (the seconds are floats; the comparison below is the exact one).
+    # (the seconds are floats): the window test below, on the same seconds, decides.
     first, last = (
         dt.datetime.fromtimestamp(at, dt.UTC) for at in (min(r[2] for r in public), max(r[2] for r in public))
     )
